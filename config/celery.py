@@ -1,0 +1,11 @@
+"""The Celery application: background steps, timers and the stuck-run sweeper."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("handoff")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,59 @@
+"""The orchestration engine's public API (see docs/python-api.md).
+
+Every function locks the run's row, re-reads it, changes state through FSM
+transitions (each one recorded as a RunEvent) and leaves side effects (email,
+Celery messages) for after the commit.
+"""
+
+from ..exceptions import (
+    AssigneeError,
+    HandoffError,
+    NotAllowed,
+    TransitionRefused,
+    VersionLockedError,
+    WorkItemClosedError,
+)
+from .background import step_execute, sweep
+from .runs import (
+    DuplicateRunError,
+    run_cancel,
+    run_resume,
+    run_start,
+    run_suspend,
+    step_retry,
+)
+from .triggers import record_saved
+from .work_items import (
+    AlreadyClaimedError,
+    can_act_on,
+    can_reassign,
+    work_item_claim,
+    work_item_complete,
+    work_item_reassign,
+    work_item_release,
+)
+
+__all__ = [
+    "AlreadyClaimedError",
+    "AssigneeError",
+    "DuplicateRunError",
+    "HandoffError",
+    "NotAllowed",
+    "TransitionRefused",
+    "VersionLockedError",
+    "WorkItemClosedError",
+    "can_act_on",
+    "can_reassign",
+    "record_saved",
+    "run_cancel",
+    "run_resume",
+    "run_start",
+    "run_suspend",
+    "step_execute",
+    "step_retry",
+    "sweep",
+    "work_item_claim",
+    "work_item_complete",
+    "work_item_reassign",
+    "work_item_release",
+]

@@ -1,0 +1,107 @@
+"""What conditions, assignee expressions and templates of a run can read.
+
+Four namespaces: `record` (the run's record), `vars` (run variables), `steps`
+(each step's outputs plus `completed_by` / `completed_at`; steps that have not
+completed read as None) and `run` (status, started_at, …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from ..conditions import ConditionError, compile_condition, render_template, resolve_value
+from ..fields import from_json
+from ..models import Run, StepRun
+from ..status import StepRunStatus
+from .definition import VersionDef
+
+STEP_META = ("completed_by", "completed_at")
+
+
+@dataclass
+class RunContext:
+    """Namespaces for one moment of a run, with the evaluation options."""
+
+    namespaces: dict[str, Any]
+    changed_fields: Collection[str] | None = None
+    now: datetime | None = None
+
+    def evaluate(self, source: str) -> Any:
+        return compile_condition(source).evaluate(
+            self.namespaces, now=self.now, changed_fields=self.changed_fields
+        )
+
+    def holds(self, source: str) -> bool:
+        return bool(self.evaluate(source))
+
+    def render(self, text: str) -> str:
+        return render_template(
+            text, self.namespaces, now=self.now, changed_fields=self.changed_fields
+        )
+
+    def resolve(self, value: Any) -> Any:
+        return resolve_value(
+            value, self.namespaces, now=self.now, changed_fields=self.changed_fields
+        )
+
+
+def run_context(
+    run: Run, definition: VersionDef, *, changed_fields: Collection[str] | None = None
+) -> RunContext:
+    """Build the namespaces of `run` (two queries: completed step outputs, the record)."""
+    steps: dict[str, dict[str, Any]] = {}
+    for step in definition.step_by_key.values():
+        steps[step.key] = dict.fromkeys([*step.output_types(), *STEP_META])
+    completed = (
+        StepRun.objects.filter(run=run, status=StepRunStatus.COMPLETED)
+        .select_related("completed_by")
+        .order_by("finished_at", "pk")
+        .only("step_id", "outputs", "finished_at", "completed_by")
+    )
+    for step_run in completed:  # later visits of a stage overwrite earlier ones
+        step = definition.step_by_id.get(step_run.step_id)
+        if step is None:
+            continue
+        types = step.output_types()
+        outputs = {k: from_json(types.get(k, ""), v) for k, v in (step_run.outputs or {}).items()}
+        steps[step.key].update(outputs)
+        steps[step.key]["completed_by"] = step_run.completed_by
+        steps[step.key]["completed_at"] = step_run.finished_at
+    variables = dict.fromkeys(i.key for i in definition.inputs)
+    input_types = {i.key: i.type for i in definition.inputs}
+    variables.update(
+        {k: from_json(input_types.get(k, ""), v) for k, v in (run.variables or {}).items()}
+    )
+    namespaces = {
+        "record": run_record(run),
+        "vars": variables,
+        "steps": steps,
+        "run": {
+            "id": run.pk,
+            "status": run.status,
+            "started_at": run.started_at,
+            "started_by": run.started_by,
+            "orchestration": run.orchestration.key,
+            "version": run.version.number,
+        },
+    }
+    return RunContext(namespaces, changed_fields=changed_fields, now=timezone.now())
+
+
+def run_record(run: Run) -> Any:
+    """The run's record, fetched once per run object (None when the run has none)."""
+    if not run.record_type_id:
+        return None
+    cache = run.__dict__.setdefault("_record_cache", {})
+    if "record" not in cache:
+        model = run.record_type.model_class()
+        cache["record"] = model._default_manager.filter(pk=run.record_id).first() if model else None
+    return cache["record"]
+
+
+__all__ = ["ConditionError", "RunContext", "run_context", "run_record"]

@@ -1,0 +1,101 @@
+"""Emails about work and runs. Composed inside the transaction, sent after commit."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+
+from ..conditions import ConditionError
+from ..models import Run, WorkItem
+from .context import RunContext
+from .definition import StepDef
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+
+def work_item_url(item: WorkItem) -> str:
+    try:
+        path = reverse("inbox:work-item", args=[item.pk])
+    except NoReverseMatch:
+        path = reverse("admin:orchestrations_workitem_change", args=[item.pk])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def run_url(run: Run) -> str:
+    try:
+        path = reverse("inbox:run-detail", args=[run.pk])
+    except NoReverseMatch:
+        path = reverse("admin:orchestrations_run_change", args=[run.pk])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def recipients_of(item: WorkItem) -> list[str]:
+    if item.assignee_user_id:
+        email = item.assignee_user.email if item.assignee_user else ""
+        return [email] if email else []
+    if item.assignee_group_id:
+        return list(
+            User.objects.filter(groups=item.assignee_group_id, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    return []
+
+
+def notify_assignment(
+    item: WorkItem, step: StepDef, context: RunContext, *, reason: str = ""
+) -> None:
+    """Tell the assignee (every member of a team queue) that work is waiting."""
+    default_subject = f"New work: {step.name} ({item.run.orchestration.name})"
+    subject = _render(step.email_subject, context, default_subject)
+    lines = [
+        f"{step.name} is waiting for you in {item.run}.",
+        reason,
+        f"Due: {item.due_at:%Y-%m-%d %H:%M %Z}" if item.due_at else "",
+        f"Open it: {work_item_url(item)}",
+    ]
+    default_body = "\n".join(line for line in lines if line)
+    body = _render(step.email_body, context, default_body)
+    if step.email_body:
+        body = f"{body}\n\nOpen it: {work_item_url(item)}"
+    send_after_commit(recipients_of(item), subject, body)
+
+
+def notify_run_error(run: Run, message: str) -> None:
+    """Tell the run's starter and the support staff that a run stopped on an error."""
+    recipients = list(settings.SUPPORT_EMAILS)
+    if run.started_by and run.started_by.email:
+        recipients.append(run.started_by.email)
+    subject = f"Run stopped on an error: {run}"
+    body = f"{run} stopped on an error:\n\n{message}\n\nSee it: {run_url(run)}"
+    send_after_commit(recipients, subject, body)
+
+
+def send_after_commit(recipients: list[str], subject: str, body: str) -> None:
+    recipients = sorted(set(r for r in recipients if r))
+    if not recipients:
+        return
+    subject = " ".join(subject.split())[:200]
+
+    def send() -> None:
+        from ..tasks import send_email
+
+        send_email.delay(recipients, subject, body)
+
+    transaction.on_commit(send)
+
+
+def _render(template: str, context: RunContext, default: str) -> Any:
+    if not template:
+        return default
+    try:
+        return context.render(template)
+    except ConditionError as error:
+        logger.warning("Email template failed (%s); using the default text.", error)
+        return default

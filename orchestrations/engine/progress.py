@@ -1,0 +1,265 @@
+"""Moving a locked run forward: start steps, exit stages, take decisions, fail.
+
+Every function here expects the caller to hold the run's lock (`locked_run`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from django.utils import timezone
+
+from ..conditions import ConditionError
+from ..events import record_event
+from ..exceptions import AssigneeError
+from ..models import Run, StageRun, StepRun, WorkItem
+from ..status import RunStatus, StageRunStatus, StepRunStatus, WorkItemStatus
+from .assignees import resolve_assignee
+from .context import RunContext, run_context, run_record
+from .definition import END, StageDef, StepDef, VersionDef, version_definition
+from .dispatch import schedule_attempt
+from .notifications import notify_assignment, notify_run_error
+from .planner import decide, plan_stage
+
+# A stage's steps can each change state a few times per advance; far more rounds
+# than that means a bug, not a process.
+MAX_ROUNDS = 500
+
+
+def current_stage_run(run: Run) -> StageRun | None:
+    return (
+        run.stage_runs.filter(
+            status__in=[StageRunStatus.IN_PROGRESS, StageRunStatus.SUSPENDED, StageRunStatus.ERROR]
+        )
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+
+
+def advance(run: Run, *, changed_fields: Collection[str] | None = None, by: Any = None) -> None:
+    """Apply the planner's decisions until the run rests (waits for people or workers)."""
+    definition = version_definition(run.version)
+    for _ in range(MAX_ROUNDS):
+        if run.status != RunStatus.IN_PROGRESS:
+            return
+        stage_run = current_stage_run(run)
+        if stage_run is None or stage_run.status != StageRunStatus.IN_PROGRESS:
+            return
+        stage = definition.stage_by_id[stage_run.stage_id]
+        step_runs = {definition.step_by_id[s.step_id].key: s for s in stage_run.step_runs.all()}
+        context = run_context(run, definition, changed_fields=changed_fields)
+        plan = plan_stage(stage, {key: s.status for key, s in step_runs.items()}, context.holds)
+        if plan.error:
+            fail(run, stage_run, plan.error, step_run=step_runs.get(plan.failed_step))
+            continue
+        if plan.is_empty:
+            return
+        for key in plan.complete:
+            complete_step(run, step_runs[key], message="Its exit condition held.")
+        started = all(
+            start_step(run, step_runs[key], definition.step_by_key[key], context)
+            for key in plan.start
+        )
+        if started and plan.exit_stage:
+            exit_stage(run, stage_run, stage, definition, context, by=by)
+    raise RuntimeError(f"Run {run.pk} did not settle after {MAX_ROUNDS} rounds.")
+
+
+def enter_stage(run: Run, stage: StageDef, definition: VersionDef) -> StageRun:
+    visit = StageRun.objects.filter(run=run, stage_id=stage.id).count() + 1
+    stage_run = StageRun.objects.create(run=run, stage_id=stage.id, visit=visit)
+    again = f" (visit {visit})" if visit > 1 else ""
+    record_event(
+        run,
+        "stage.start",
+        stage_run=stage_run,
+        to_status=StageRunStatus.IN_PROGRESS,
+        message=f"Entered stage '{stage.name}'{again}.",
+    )
+    StepRun.objects.bulk_create(
+        [StepRun(run=run, stage_run=stage_run, step_id=step.id) for step in stage.steps]
+    )
+    return stage_run
+
+
+def exit_stage(
+    run: Run,
+    stage_run: StageRun,
+    stage: StageDef,
+    definition: VersionDef,
+    context: RunContext,
+    *,
+    by: Any = None,
+) -> None:
+    try:
+        decision = decide(definition, stage, context.holds)
+    except ConditionError as error:
+        fail(run, stage_run, f"The decision of stage '{stage.name}' failed: {error}")
+        return
+    if decision.target != END and _visit_limit_reached(run, definition, decision.target):
+        return fail(run, stage_run, _loop_message(definition, decision.target))
+    stop_steps(stage_run, how="discontinue", message=f"Stage '{stage.name}' ended.")
+    target_name = "the end" if decision.target == END else definition.stage_by_key[decision.target].name
+    stage_run.decision = f"{target_name} — {decision.reason}"
+    stage_run.complete(message=f"Next: {target_name} ({decision.reason}).")
+    stage_run.save()
+    if decision.target == END:
+        run.complete(message="The last stage is done.")
+        run.save()
+        return
+    enter_stage(run, definition.stage_by_key[decision.target], definition)
+
+
+def start_step(run: Run, step_run: StepRun, step: StepDef, context: RunContext) -> bool:
+    """Start a step: a work item for a person, or a message for a worker. False if it failed."""
+    step_run.start()
+    if not step.is_interactive:
+        schedule_attempt(step_run, at=timezone.now())
+        step_run.save()
+        return True
+    step_run.save()
+    try:
+        user, group = resolve_assignee(step, context)
+    except AssigneeError as error:
+        fail(run, step_run.stage_run, str(error), step_run=step_run)
+        return False
+    create_work_item(run, step_run, step, context, user=user, group=group)
+    return True
+
+
+def create_work_item(
+    run: Run, step_run: StepRun, step: StepDef, context: RunContext, *, user: Any, group: Any
+) -> WorkItem:
+    now = timezone.now()
+    item = WorkItem.objects.create(
+        run=run,
+        step_run=step_run,
+        assignee_user=user,
+        assignee_group=group,
+        created_at=now,
+        due_at=now + step.due_in if step.due_in else None,
+    )
+    record_event(
+        run,
+        "work_item.create",
+        work_item=item,
+        step_run=step_run,
+        to_status=WorkItemStatus.OPEN,
+        message=f"'{step.name}' assigned to {user or group}.",
+    )
+    notify_assignment(item, step, context)
+    return item
+
+
+def complete_step(
+    run: Run, step_run: StepRun, *, outputs: dict | None = None, by: Any = None, message: str = ""
+) -> None:
+    if outputs is not None:
+        step_run.outputs = outputs
+    step_run.complete(by=by, message=message)
+    step_run.save()
+    _close_work_items(step_run, "cancel", message=message or "The step completed.")
+
+
+RUNNING = (StepRunStatus.IN_PROGRESS,)
+UNFINISHED = (StepRunStatus.IN_PROGRESS, StepRunStatus.NOT_STARTED)
+
+
+def stop_steps(
+    stage_run: StageRun,
+    *,
+    how: str,
+    message: str,
+    statuses: Collection[str] = UNFINISHED,
+    keep: StepRun | None = None,
+) -> None:
+    """Discontinue or cancel (`how`) the stage's steps in `statuses`, and their open work items."""
+    for step_run in stage_run.step_runs.filter(status__in=statuses):
+        if keep is not None and step_run.pk == keep.pk:
+            continue
+        getattr(step_run, how)(message=message)
+        step_run.save()
+        _close_work_items(step_run, "cancel", message=message)
+
+
+def _close_work_items(step_run: StepRun, how: str, *, message: str) -> None:
+    for item in step_run.work_items.filter(status__in=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED]):
+        getattr(item, how)(message=message)
+        item.save()
+
+
+def fail(run: Run, stage_run: StageRun, message: str, *, step_run: StepRun | None = None) -> None:
+    """A step or a condition of the stage failed: take the fault path, or stop the run."""
+    definition = version_definition(run.version)
+    stage = definition.stage_by_id[stage_run.stage_id]
+    if step_run is not None and step_run.status != StepRunStatus.ERROR:
+        step_run.fail(message=message)
+        step_run.save()
+    stop_steps(
+        stage_run, how="discontinue", message="Another step failed.", statuses=RUNNING, keep=step_run
+    )
+    fault = stage.fault_target
+    if fault and not _visit_limit_reached(run, definition, fault):
+        target = definition.stage_by_key[fault]
+        stage_run.decision = f"{target.name} — fault path"
+        stage_run.discontinue(message=f"{message} Taking the fault path to '{target.name}'.")
+        stage_run.save()
+        enter_stage(run, target, definition)
+        return
+    if stage_run.status == StageRunStatus.IN_PROGRESS:
+        stage_run.fail(message=message)
+        stage_run.save()
+    if run.status == RunStatus.IN_PROGRESS:
+        run.fail(message=message)
+        run.save()
+        notify_run_error(run, message)
+
+
+def restart_failed_steps(run: Run, stage_run: StageRun, *, by: Any = None) -> None:
+    """Restart the stage's failed and interrupted steps (new work items, new attempts)."""
+    definition = version_definition(run.version)
+    context = run_context(run, definition)
+    for step_run in stage_run.step_runs.filter(
+        status__in=[StepRunStatus.ERROR, StepRunStatus.DISCONTINUED]
+    ):
+        step = definition.step_by_id[step_run.step_id]
+        step_run.restart(by=by, message="Restarted.")
+        if not step.is_interactive:
+            schedule_attempt(step_run, at=timezone.now())
+            step_run.save()
+            continue
+        step_run.save()
+        try:
+            user, group = resolve_assignee(step, context)
+        except AssigneeError as error:
+            fail(run, stage_run, str(error), step_run=step_run)
+            return
+        create_work_item(run, step_run, step, context, user=user, group=group)
+
+
+def apply_record_updates(run: Run, updates: dict[str, Any]) -> None:
+    """Set fields of the run's record (validated), as one effect of a completed step."""
+    record = run_record(run)
+    if record is None or not updates:
+        return
+    fields = [record._meta.get_field(name) for name in updates]  # unknown names raise
+    for field, value in zip(fields, updates.values(), strict=True):
+        setattr(record, field.attname, value)
+    record.full_clean(exclude=[f.name for f in record._meta.fields if f not in fields])
+    record.save(update_fields=[f.attname for f in fields])
+
+
+def _visit_limit_reached(run: Run, definition: VersionDef, stage_key: str) -> bool:
+    stage = definition.stage_by_key[stage_key]
+    visits = StageRun.objects.filter(run=run, stage_id=stage.id).count()
+    return visits >= definition.stage_visit_limit
+
+
+def _loop_message(definition: VersionDef, stage_key: str) -> str:
+    name = definition.stage_by_key[stage_key].name
+    return (
+        f"Stage '{name}' would be entered more than {definition.stage_visit_limit} times; "
+        "the run was stopped so that it does not loop forever."
+    )
+

@@ -1,0 +1,188 @@
+"""Starting and steering runs: start, cancel, suspend, resume, retry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django_fsm import can_proceed
+
+from ..events import record_event
+from ..exceptions import HandoffError, TransitionRefused
+from ..fields import clean_values
+from ..models import Orchestration, Run, StepRun, Version
+from ..status import RunStatus, StageRunStatus, StepRunStatus, VersionStatus
+from .background import apply_held_result
+from .definition import version_definition
+from .locking import locked_run
+from .progress import advance, current_stage_run, enter_stage, restart_failed_steps, stop_steps
+
+
+class DuplicateRunError(HandoffError):
+    """The record already has an open run of this orchestration."""
+
+    def __init__(self, message: str, existing: Run | None = None):
+        super().__init__(message)
+        self.existing = existing
+
+
+def run_start(
+    orchestration: Orchestration | Version,
+    *,
+    record: models.Model | None = None,
+    variables: Mapping[str, Any] | None = None,
+    started_by: Any = None,
+) -> Run:
+    """Start a run of the orchestration's active version (or of the given version).
+
+    `variables` are validated against the version's input variables (a
+    `ValidationError` maps each bad input to its messages). With a record, at most
+    one open run per (orchestration, record) exists unless the version allows more:
+    a second start raises `DuplicateRunError`, even when two starts race.
+    """
+    version = _startable_version(orchestration)
+    definition = version_definition(version)
+    given = {i.key: i.default for i in definition.inputs if i.default is not None}
+    given.update(variables or {})
+    cleaned = clean_values(definition.inputs, given)
+    if not definition.stages:
+        raise HandoffError(f"{version} has no stages.")
+    run = Run(
+        orchestration_id=version.orchestration_id,
+        version=version,
+        variables={**dict(variables or {}), **cleaned},
+        started_by=started_by if getattr(started_by, "pk", None) else None,
+        exclusive=not definition.allow_concurrent_runs,
+    )
+    if record is not None:
+        run.record_type = ContentType.objects.get_for_model(record)
+        run.record_id = str(record.pk)
+        run.record_label = str(record)[:300]
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                run.save()
+        except IntegrityError:
+            existing = Run.objects.open().filter(
+                orchestration_id=version.orchestration_id,
+                record_type=run.record_type,
+                record_id=run.record_id,
+            ).first()
+            raise DuplicateRunError(
+                f"{record} already has an open run of {version.orchestration.name}"
+                + (f" (#{existing.pk})." if existing else "."),
+                existing,
+            ) from None
+        record_event(
+            run,
+            "run.start",
+            actor=started_by,
+            to_status=RunStatus.IN_PROGRESS,
+            message=f"Started on version {version.number}.",
+        )
+        enter_stage(run, definition.stages[0], definition)
+        advance(run)
+    return run
+
+
+def _startable_version(target: Orchestration | Version) -> Version:
+    if isinstance(target, Version):
+        version = target
+    else:
+        found = target.versions.filter(status=VersionStatus.ACTIVE).first()
+        if found is None:
+            raise HandoffError(f"{target} has no active version; activate a draft first.")
+        version = found
+    if version.status != VersionStatus.ACTIVE:
+        raise HandoffError(f"{version} is {version.status}; only the active version can start runs.")
+    return version
+
+
+def run_cancel(run: Run, *, by: Any = None, reason: str = "") -> Run:
+    """Cancel an open run: its stage, unfinished steps and open work items too."""
+    with locked_run(run.pk) as run:
+        _refuse_unless(run, "cancel", "canceled")
+        message = reason or "Canceled."
+        stage_run = current_stage_run(run)
+        if stage_run is not None:
+            stop_steps(
+                stage_run,
+                how="cancel",
+                message=message,
+                statuses=[StepRunStatus.IN_PROGRESS, StepRunStatus.NOT_STARTED, StepRunStatus.ERROR],
+            )
+            stage_run.cancel(by=by, message=message)
+            stage_run.save()
+        run.cancel(by=by, message=message)
+        run.save()
+    return run
+
+
+def run_suspend(run: Run, *, by: Any = None, reason: str = "") -> Run:
+    """Pause a run: nothing new starts; running background steps hold their results."""
+    with locked_run(run.pk) as run:
+        _refuse_unless(run, "suspend", "suspended")
+        stage_run = current_stage_run(run)
+        if stage_run is not None and stage_run.status == StageRunStatus.IN_PROGRESS:
+            stage_run.suspend(by=by, message=reason)
+            stage_run.save()
+        run.suspend(by=by, message=reason or "Suspended.")
+        run.save()
+    return run
+
+
+def run_resume(run: Run, *, by: Any = None, reason: str = "") -> Run:
+    """Resume a suspended run (applying held results), or an errored one (restarting
+    its failed steps; an interactive step gets a new work item)."""
+    with locked_run(run.pk) as run:
+        if run.status == RunStatus.ERROR:
+            _recover(run, by=by, reason=reason)
+            return run
+        _refuse_unless(run, "resume", "resumed")
+        run.resume(by=by, message=reason or "Resumed.")
+        run.save()
+        stage_run = current_stage_run(run)
+        if stage_run is not None and stage_run.status == StageRunStatus.SUSPENDED:
+            stage_run.resume(by=by)
+            stage_run.save()
+        for step_run in StepRun.objects.select_related("stage_run").filter(
+            run=run, held_result__isnull=False, status=StepRunStatus.IN_PROGRESS
+        ):
+            apply_held_result(run, step_run, step_run.held_result or {})
+        advance(run, by=by)
+    return run
+
+
+def step_retry(step_run: StepRun, *, by: Any = None, reason: str = "") -> Run:
+    """Retry a failed step: the run leaves `error` and the step's stage goes on."""
+    with locked_run(step_run.run_id) as run:
+        step_run = StepRun.objects.get(pk=step_run.pk)
+        if step_run.status != StepRunStatus.ERROR:
+            raise TransitionRefused(
+                f"'{step_run}' is {step_run.get_status_display().lower()}, not failed; "
+                "there is nothing to retry."
+            )
+        if run.status != RunStatus.ERROR:
+            raise TransitionRefused(f"{run} is {run.get_status_display().lower()}.")
+        _recover(run, by=by, reason=reason)
+    return run
+
+
+def _recover(run: Run, *, by: Any, reason: str) -> None:
+    run.recover(by=by, message=reason or "Resumed after an error.")
+    run.save()
+    stage_run = current_stage_run(run)
+    if stage_run is not None and stage_run.status == StageRunStatus.ERROR:
+        stage_run.recover(by=by)
+        stage_run.save()
+        restart_failed_steps(run, stage_run, by=by)
+    advance(run, by=by)
+
+
+def _refuse_unless(run: Run, transition: str, done: str) -> None:
+    if not can_proceed(getattr(run, transition)):
+        raise TransitionRefused(
+            f"{run} is {run.get_status_display().lower()} and cannot be {done}."
+        )

@@ -1,0 +1,201 @@
+"""People's side of a run: claim, release, complete and reassign work items."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from ..exceptions import NotAllowed, TransitionRefused, WorkItemClosedError
+from ..fields import clean_values
+from ..models import Run, WorkItem
+from ..status import RunStatus, StepRunStatus, WorkItemStatus
+from .context import run_context
+from .definition import version_definition
+from .locking import locked_run
+from .notifications import notify_assignment
+from .progress import advance
+
+
+class AlreadyClaimedError(TransitionRefused):
+    """Somebody else holds the item: says who, and since when."""
+
+    def __init__(self, message: str, *, claimed_by: Any = None):
+        super().__init__(message)
+        self.claimed_by = claimed_by
+
+
+def can_act_on(user: Any, item: WorkItem) -> bool:
+    """The assignee, the holder, or (for a team queue) any member of the team."""
+    if item.assignee_user_id == user.pk or item.claimed_by_id == user.pk:
+        return True
+    return bool(
+        item.assignee_group_id and user.groups.filter(pk=item.assignee_group_id).exists()
+    )
+
+
+def can_reassign(user: Any, item: WorkItem) -> bool:
+    return user.has_perm("orchestrations.reassign_workitem") or can_act_on(user, item)
+
+
+def work_item_claim(item: WorkItem, *, by: Any) -> WorkItem:
+    """Take a team-queue item: it leaves the queue and is `by`'s to complete."""
+    with locked_run(item.run_id):
+        item = _reread(item)
+        _refuse_closed(item)
+        if item.status == WorkItemStatus.CLAIMED:
+            if item.claimed_by_id == by.pk:
+                return item
+            raise AlreadyClaimedError(
+                f"{_name(item.claimed_by)} claimed this first, {_when(item.claimed_at)}.",
+                claimed_by=item.claimed_by,
+            )
+        if not can_act_on(by, item):
+            raise NotAllowed("This item is not in any of your queues.")
+        item.claim(by=by, message=f"Claimed by {_name(by)}.")
+        item.save()
+    return item
+
+
+def work_item_release(item: WorkItem, *, by: Any, reason: str = "") -> WorkItem:
+    """Put a claimed item back in its queue."""
+    with locked_run(item.run_id):
+        item = _reread(item)
+        _refuse_closed(item)
+        if item.status != WorkItemStatus.CLAIMED:
+            raise TransitionRefused("This item is not claimed by anybody.")
+        if item.claimed_by_id != by.pk and not by.has_perm("orchestrations.reassign_workitem"):
+            raise NotAllowed(f"Only {_name(item.claimed_by)} can release this item.")
+        item.release(by=by, message=reason or "Released back to the queue.")
+        item.save()
+    return item
+
+
+def work_item_complete(
+    item: WorkItem,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    on_behalf_of: Any = None,
+) -> WorkItem:
+    """Submit the step's form: validates `data`, completes the step, moves the run.
+
+    Bad values raise `django.forms.ValidationError` whose `error_dict` maps each
+    field to its messages. An item completed or canceled meanwhile raises
+    `WorkItemClosedError` naming who closed it and when; a suspended or finished
+    run, or a step no longer running, raises `TransitionRefused`.
+    """
+    with locked_run(item.run_id) as run:
+        item = _reread(item)
+        _refuse_closed(item)
+        if item.status == WorkItemStatus.CLAIMED and item.claimed_by_id != by.pk:
+            raise AlreadyClaimedError(
+                f"{_name(item.claimed_by)} is working on this (claimed {_when(item.claimed_at)}).",
+                claimed_by=item.claimed_by,
+            )
+        if not can_act_on(by, item) and not _acts_for(by, on_behalf_of, item):
+            raise NotAllowed("This item is not assigned to you.")
+        _refuse_unless_running(run, item)
+        definition = version_definition(run.version)
+        step = definition.step_by_id[item.step_run.step_id]
+        cleaned = clean_values(step.form.fields if step.form else (), data)
+        item.complete(by=by, data=cleaned, on_behalf_of=on_behalf_of, message=_completed(by, on_behalf_of))
+        item.save()
+        step_run = item.step_run
+        step_run.outputs = cleaned
+        step_run.complete(by=by, on_behalf_of=on_behalf_of, message="Form submitted.")
+        step_run.save()
+        advance(run, by=by)
+    return item
+
+
+def work_item_reassign(
+    item: WorkItem,
+    *,
+    by: Any,
+    to_user: Any = None,
+    to_group: Any = None,
+    reason: str = "",
+) -> WorkItem:
+    """Give an open item to another user or team; the new assignee is notified."""
+    if (to_user is None) == (to_group is None):
+        raise ValueError("Reassign to exactly one of a user or a group.")
+    with locked_run(item.run_id) as run:
+        item = _reread(item)
+        _refuse_closed(item)
+        if by is not None and not can_reassign(by, item):
+            raise NotAllowed("You may not reassign this item.")
+        if to_user is not None and not to_user.is_active:
+            raise TransitionRefused(f"{_name(to_user)} is not an active user.")
+        before = _name(item.assignee)
+        item.reassign(
+            to_user=to_user,
+            to_group=to_group,
+            by=by,
+            message=f"Reassigned from {before} to {_name(to_user or to_group)}"
+            + (f": {reason}" if reason else "."),
+        )
+        item.save()
+        definition = version_definition(run.version)
+        step = definition.step_by_id[item.step_run.step_id]
+        reason_line = f"Reassigned to you by {_name(by)}" + (f": {reason}" if reason else ".")
+        notify_assignment(item, step, run_context(run, definition), reason=reason_line)
+    return item
+
+
+def _reread(item: WorkItem) -> WorkItem:
+    return WorkItem.objects.select_related(
+        "step_run", "claimed_by", "completed_by", "assignee_user", "assignee_group", "run"
+    ).get(pk=item.pk)
+
+
+def _refuse_closed(item: WorkItem) -> None:
+    if item.status == WorkItemStatus.COMPLETED:
+        raise WorkItemClosedError(
+            f"Already completed by {_name(item.completed_by)}, {_when(item.completed_at)}.",
+            closed_by=_name(item.completed_by),
+            closed_at=item.completed_at,
+        )
+    if item.status == WorkItemStatus.CANCELED:
+        why = item.run.get_status_display().lower() if not item.run.is_open else ""
+        raise WorkItemClosedError(
+            "This item was canceled"
+            + (f" because the run was {why}" if why else " because its step no longer runs")
+            + f", {_when(item.completed_at)}.",
+            closed_at=item.completed_at,
+        )
+
+
+def _refuse_unless_running(run: Run, item: WorkItem) -> None:
+    if run.status == RunStatus.SUSPENDED:
+        raise TransitionRefused("The run is suspended; submit again once it has resumed.")
+    if run.status != RunStatus.IN_PROGRESS:
+        raise TransitionRefused(f"The run is {run.get_status_display().lower()}.")
+    if item.step_run.status != StepRunStatus.IN_PROGRESS:
+        raise TransitionRefused("This step is no longer running.")
+
+
+def _acts_for(by: Any, on_behalf_of: Any, item: WorkItem) -> bool:
+    """A delegate acting for the assignee (the inbox checks the delegation itself)."""
+    return on_behalf_of is not None and can_act_on(on_behalf_of, item)
+
+
+def _completed(by: Any, on_behalf_of: Any) -> str:
+    if on_behalf_of is not None:
+        return f"Completed by {_name(by)} on behalf of {_name(on_behalf_of)}."
+    return f"Completed by {_name(by)}."
+
+
+def _name(who: Any) -> str:
+    if who is None:
+        return "somebody"
+    full = getattr(who, "get_full_name", lambda: "")()
+    return full or str(who)
+
+
+def _when(moment: Any) -> str:
+    if moment is None:
+        return "earlier"
+    return date_format(timezone.localtime(moment), "N j, Y, H:i")

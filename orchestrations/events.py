@@ -1,0 +1,78 @@
+"""The run timeline: one `RunEvent` per state change.
+
+Every FSM transition on a run, stage run, step run or work item is recorded by
+`record_transition` (connected to django-fsm's `post_transition`). Things that
+are not transitions (a decision taken, a comment, a notification) are recorded
+with `record_event`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Run, RunEvent, StageRun, StepRun, WorkItem
+
+ENTITY_NAMES = {Run: "run", StageRun: "stage", StepRun: "step", WorkItem: "work_item"}
+
+
+def record_event(
+    run: Run,
+    kind: str,
+    *,
+    actor: Any = None,
+    on_behalf_of: Any = None,
+    stage_run: StageRun | None = None,
+    step_run: StepRun | None = None,
+    work_item: WorkItem | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    message: str = "",
+    data: dict | None = None,
+) -> RunEvent:
+    return RunEvent.objects.create(
+        run=run,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        on_behalf_of=on_behalf_of,
+        stage_run=stage_run,
+        step_run=step_run,
+        work_item=work_item,
+        from_status=from_status,
+        to_status=to_status,
+        message=message,
+        data=data or {},
+    )
+
+
+def record_transition(sender: type, instance: Any, name: str, source: str, target: str, **kwargs: Any) -> None:
+    entity = ENTITY_NAMES.get(sender)
+    if entity is None:
+        return
+    audit = kwargs.get("method_kwargs") or {}
+    links: dict[str, Any] = {}
+    if isinstance(instance, Run):
+        run = instance
+    else:
+        run = instance.run
+        if isinstance(instance, StageRun):
+            links["stage_run"] = instance
+        elif isinstance(instance, StepRun):
+            links["step_run"] = instance
+            links["stage_run"] = instance.stage_run
+        else:
+            links["work_item"] = instance
+            links["step_run"] = instance.step_run
+    data = {}
+    if isinstance(instance, WorkItem) and name == "reassign":
+        data = {"to": str(instance.assignee or "")}
+    record_event(
+        run,
+        f"{entity}.{name}",
+        actor=audit.get("by"),
+        on_behalf_of=audit.get("on_behalf_of"),
+        from_status=source,
+        to_status=target,
+        message=audit.get("message", "") or "",
+        data=data,
+        **links,
+    )

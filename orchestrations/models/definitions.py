@@ -1,0 +1,378 @@
+"""What an orchestration is: versions, stages, steps, forms, decisions, triggers.
+
+A version is edited while it is a draft. Once activated it is a snapshot that runs
+are pinned to, so the model layer refuses to save or delete any part of an active
+or obsolete version (`VersionLockedError`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import FSMField, transition
+
+from ..exceptions import VersionLockedError
+from ..status import VersionStatus
+
+key_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]*$",
+    "Use lower-case letters, digits and underscores, starting with a letter.",
+)
+
+
+def key_field(**kwargs: object) -> models.CharField:
+    return models.CharField(max_length=64, validators=[key_validator], **kwargs)  # type: ignore[arg-type]
+
+
+class Orchestration(models.Model):
+    key = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def active_version(self) -> Version | None:
+        return self.versions.filter(status=VersionStatus.ACTIVE).first()
+
+
+class TriggerType(models.TextChoices):
+    MANUAL = "manual", "Started by a person or from code"
+    RECORD = "record", "When a record is created or updated"
+
+
+class TriggerOn(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    BOTH = "both", "Created or updated"
+
+
+class Version(models.Model):
+    DEFINITION_FIELDS = (
+        "description",
+        "trigger_type",
+        "trigger_model",
+        "trigger_on",
+        "trigger_condition",
+        "allow_concurrent_runs",
+        "max_stage_visits",
+    )
+
+    orchestration = models.ForeignKey(Orchestration, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = FSMField(choices=VersionStatus.choices, default=VersionStatus.DRAFT, protected=True)
+    description = models.TextField(blank=True)
+    trigger_type = models.CharField(
+        max_length=16, choices=TriggerType.choices, default=TriggerType.MANUAL
+    )
+    trigger_model = models.CharField(
+        max_length=100, blank=True, help_text="app_label.ModelName of the record that starts runs"
+    )
+    trigger_on = models.CharField(max_length=16, choices=TriggerOn.choices, blank=True)
+    trigger_condition = models.TextField(blank=True)
+    allow_concurrent_runs = models.BooleanField(
+        default=False, help_text="Allow more than one open run per record."
+    )
+    max_stage_visits = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Fail a run that enters one stage more often than this."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["orchestration", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["orchestration", "number"], name="version_number_unique"),
+            models.UniqueConstraint(
+                fields=["orchestration"],
+                condition=Q(status="active"),
+                name="one_active_version_per_orchestration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.orchestration} v{self.number}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = {f: getattr(instance, f) for f in cls.DEFINITION_FIELDS if f in field_names}
+        return instance
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        loaded = getattr(self, "_loaded", None)
+        if loaded and self.status != VersionStatus.DRAFT:
+            changed = [f for f, value in loaded.items() if getattr(self, f) != value]
+            if changed:
+                raise VersionLockedError(
+                    f"{self} is {self.status}; its definition cannot change "
+                    f"({', '.join(changed)}). Create a new draft instead."
+                )
+        super().save(*args, **kwargs)
+        self._loaded = {f: getattr(self, f) for f in self.DEFINITION_FIELDS}
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.check_editable()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == VersionStatus.DRAFT
+
+    def check_editable(self) -> None:
+        if not self.is_editable:
+            raise VersionLockedError(
+                f"{self} is {self.status} and cannot be changed. Create a new draft instead."
+            )
+
+    @property
+    def stage_visit_limit(self) -> int:
+        return self.max_stage_visits or settings.HANDOFF_MAX_STAGE_VISITS
+
+    @transition(field=status, source=VersionStatus.DRAFT, target=VersionStatus.ACTIVE)
+    def activate(self, *, by=None) -> None:  # type: ignore[no-untyped-def]
+        self.activated_at = timezone.now()
+        self.activated_by = by
+
+    @transition(field=status, source=VersionStatus.ACTIVE, target=VersionStatus.OBSOLETE)
+    def retire(self) -> None:
+        pass
+
+
+class VersionPart(models.Model):
+    """A piece of a version's definition: frozen once the version is not a draft."""
+
+    class Meta:
+        abstract = True
+
+    def owning_version(self) -> Version:
+        raise NotImplementedError
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.owning_version().check_editable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.owning_version().check_editable()
+        return super().delete(*args, **kwargs)
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", "Text"
+    LONG_TEXT = "long_text", "Long text"
+    NUMBER = "number", "Whole number"
+    DECIMAL = "decimal", "Decimal"
+    DATE = "date", "Date"
+    DATETIME = "datetime", "Date and time"
+    YES_NO = "yes_no", "Yes / no"
+    CHOICE = "choice", "Single choice"
+    MULTI_CHOICE = "multi_choice", "Multiple choice"
+    EMAIL = "email", "Email"
+    URL = "url", "URL"
+
+
+class FieldSpec(VersionPart):
+    """A typed value a person enters: a form field or a run's input variable."""
+
+    position = models.PositiveIntegerField(default=0)
+    key = key_field()
+    label = models.CharField(max_length=200)
+    type = models.CharField(max_length=16, choices=FieldType.choices, default=FieldType.TEXT)
+    required = models.BooleanField(default=False)
+    choices = models.JSONField(default=list, blank=True, help_text="Allowed values, for choices")
+    help_text = models.CharField(max_length=500, blank=True)
+    default = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class InputVariable(FieldSpec):
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="inputs")
+
+    class Meta(FieldSpec.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="input_key_unique"),
+        ]
+
+    def owning_version(self) -> Version:
+        return self.version
+
+
+class Form(VersionPart):
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="forms")
+    key = key_field()
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["version", "key"], name="form_key_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def owning_version(self) -> Version:
+        return self.version
+
+
+class FormField(FieldSpec):
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="fields")
+
+    class Meta(FieldSpec.Meta):
+        constraints = [models.UniqueConstraint(fields=["form", "key"], name="form_field_key_unique")]
+
+    def owning_version(self) -> Version:
+        return self.form.version
+
+
+class Stage(VersionPart):
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveIntegerField(default=0)
+    key = key_field()
+    name = models.CharField(max_length=200)
+    exit_condition = models.TextField(
+        blank=True, help_text="The stage ends when this holds, even with steps still running."
+    )
+    default_target = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Where the decision goes when no outcome holds (empty: the next stage).",
+    )  # fmt: skip
+    default_ends_run = models.BooleanField(
+        default=False, help_text="When no outcome holds, end the run."
+    )
+    fault_target = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Where the run goes when a step of this stage fails.",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["version", "key"], name="stage_key_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def owning_version(self) -> Version:
+        return self.version
+
+
+class DecisionOutcome(VersionPart):
+    """One ordered branch of a stage's decision: when `condition` holds, go to `target`."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="outcomes")
+    position = models.PositiveIntegerField(default=0)
+    label = models.CharField(max_length=200, blank=True)
+    condition = models.TextField()
+    target = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="Empty: end the run.",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label or self.condition
+
+    def owning_version(self) -> Version:
+        return self.stage.version
+
+
+class StepKind(models.TextChoices):
+    INTERACTIVE = "interactive", "Interactive (a person completes a form)"
+    BACKGROUND = "background", "Background (an action runs)"
+
+
+class StartWhen(models.TextChoices):
+    STAGE_START = "stage_start", "When the stage starts"
+    AFTER = "after", "After other steps complete"
+    CONDITION = "condition", "When a condition holds"
+
+
+class AssigneeType(models.TextChoices):
+    USER = "user", "A user"
+    GROUP = "group", "A team queue"
+    EXPRESSION = "expression", "An expression"
+
+
+class Step(VersionPart):
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="steps")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField(default=0)
+    key = key_field()
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=StepKind.choices, default=StepKind.INTERACTIVE)
+    instructions = models.TextField(blank=True)
+
+    start_when = models.CharField(
+        max_length=16, choices=StartWhen.choices, default=StartWhen.STAGE_START
+    )
+    start_after = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="+")
+    start_condition = models.TextField(blank=True)
+    exit_condition = models.TextField(
+        blank=True, help_text="The step completes when this holds, whatever else happened."
+    )
+
+    form = models.ForeignKey(Form, null=True, blank=True, on_delete=models.PROTECT)
+    assignee_type = models.CharField(max_length=16, choices=AssigneeType.choices, blank=True)
+    assignee_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assignee_group = models.ForeignKey(
+        Group, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assignee_expression = models.CharField(max_length=500, blank=True)
+    due_in = models.DurationField(null=True, blank=True)
+    email_subject = models.CharField(max_length=300, blank=True)
+    email_body = models.TextField(blank=True)
+
+    action = models.CharField(max_length=100, blank=True)
+    action_inputs = models.JSONField(default=dict, blank=True)
+    retry_max_attempts = models.PositiveSmallIntegerField(
+        default=3, help_text="Attempts in all, the first one included."
+    )
+    retry_backoff_seconds = models.PositiveIntegerField(
+        default=30, help_text="Wait before the second attempt; doubles after each failure."
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["version", "key"], name="step_key_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def owning_version(self) -> Version:
+        return self.version
+
+    @property
+    def is_interactive(self) -> bool:
+        return self.kind == StepKind.INTERACTIVE
+
+    def retry_delay(self, failures: int) -> timedelta:
+        """Exponential backoff after `failures` failed attempts, at most an hour."""
+        seconds = self.retry_backoff_seconds * 2 ** max(failures - 1, 0)
+        return timedelta(seconds=min(seconds, 3600))
