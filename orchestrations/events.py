@@ -44,7 +44,9 @@ def record_event(
     )
 
 
-def record_transition(sender: type, instance: Any, name: str, source: str, target: str, **kwargs: Any) -> None:
+def record_transition(
+    sender: type, instance: Any, name: str, source: str, target: str, **kwargs: Any
+) -> None:
     entity = ENTITY_NAMES.get(sender)
     if entity is None:
         return

@@ -125,7 +125,7 @@ def clean_values(specs: Iterable[FieldDef], data: Mapping[str, Any]) -> dict[str
     form = build_form_class(specs)(data=_as_form_data(specs, data))
     if not form.is_valid():
         raise forms.ValidationError(
-            {key: errors for key, errors in form.errors.items()}  # type: ignore[misc]
+            dict(form.errors.items())  # type: ignore[misc]
         )
     return {s.key: to_json(s.type, form.cleaned_data.get(s.key)) for s in specs}
 

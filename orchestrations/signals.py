@@ -14,19 +14,24 @@ from .events import record_transition
 
 post_transition.connect(record_transition, dispatch_uid="handoff-run-events")
 
-OWN_APPS = {"orchestrations", "admin", "auth", "contenttypes", "sessions"}
-
-
 def _relevant(sender: type[models.Model], raw: bool) -> bool:
-    return not raw and sender._meta.app_label not in OWN_APPS and triggers.is_watched(sender)
+    """Only the host project's models can be records (never Django's own, e.g. the
+    migration recorder, which saves before our tables exist)."""
+    if raw or sender.__module__.startswith(("django.", "orchestrations.")):
+        return False
+    return triggers.is_watched(sender)
 
 
 @receiver(pre_save, dispatch_uid="handoff-record-before")
-def remember_record_before_save(sender: Any, instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
+def remember_record_before_save(
+    sender: Any, instance: models.Model, raw: bool = False, **kwargs: Any
+) -> None:
     if instance.pk is None or not _relevant(sender, raw):
         return
     attnames = [f.attname for f in sender._meta.concrete_fields]
-    instance._handoff_before = sender._default_manager.filter(pk=instance.pk).values(*attnames).first()  # type: ignore[attr-defined]
+    instance._handoff_before = (
+        sender._default_manager.filter(pk=instance.pk).values(*attnames).first()
+    )  # type: ignore[attr-defined]
 
 
 @receiver(post_save, dispatch_uid="handoff-record-saved")

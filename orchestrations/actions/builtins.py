@@ -55,7 +55,7 @@ def http_request(
     ctx: ActionContext,
     url: str,
     method: str = "POST",
-    json: Any = None,  # noqa: A002 - the input's public name
+    json: Any = None,
     headers: dict | None = None,
     timeout: float = 10,
 ) -> dict:
@@ -63,9 +63,7 @@ def http_request(
     host = urlsplit(url).hostname or ""
     allowed = settings.HANDOFF_HTTP_ALLOWED_HOSTS
     if "*" not in allowed and host not in allowed:
-        raise HttpActionError(
-            f"http_request: host '{host}' is not in HANDOFF_HTTP_ALLOWED_HOSTS."
-        )
+        raise HttpActionError(f"http_request: host '{host}' is not in HANDOFF_HTTP_ALLOWED_HOSTS.")
     body = None if json is None else _dumps(json)
     request = urllib.request.Request(url, data=body, method=method.upper())
     request.add_header("Accept", "application/json")
@@ -74,7 +72,7 @@ def http_request(
     for name, value in (headers or {}).items():
         request.add_header(str(name), str(value))
     try:
-        with urllib.request.urlopen(request, timeout=float(timeout)) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=float(timeout)) as response:
             status, text = response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
         detail = error.read().decode("utf-8", "replace")[:300]

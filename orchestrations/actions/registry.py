@@ -1,6 +1,7 @@
 """The action registry.
 
-    @action("crm.create_account", inputs={"name": "string", "tier": ActionInput("string", required=False)},
+    @action("crm.create_account",
+            inputs={"name": "string", "tier": ActionInput("string", required=False)},
             outputs=["account_id"])
     def create_account(ctx: ActionContext, name: str, tier: str = "basic") -> dict:
         return {"account_id": crm.create(name, tier)}

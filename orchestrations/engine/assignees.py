@@ -32,7 +32,9 @@ def resolve_assignee(step: StepDef, context: RunContext) -> tuple[Any, Group | N
         try:
             value = context.evaluate(step.assignee_expression)
         except ConditionError as error:
-            raise AssigneeError(f"The assignee of '{step.name}' could not be worked out: {error}") from None
+            raise AssigneeError(
+                f"The assignee of '{step.name}' could not be worked out: {error}"
+            ) from None
         return _from_value(value, step)
     raise AssigneeError(f"'{step.name}' has no assignee.")
 

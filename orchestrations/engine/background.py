@@ -1,9 +1,9 @@
 """Running background steps: claim, act outside any transaction, record the result.
 
-    dispatch ─► execute_step(token) ─ claim (compare-and-set) ─► action ─► record
-                                                  │ lost                    │ error
-                                   the sweeper re-dispatches        retry with backoff,
-                                   (new token)                      then error / fault path
+dispatch ─► execute_step(token) ─ claim (compare-and-set) ─► action ─► record
+                                              │ lost                    │ error
+                               the sweeper re-dispatches        retry with backoff,
+                               (new token)                      then error / fault path
 """
 
 from __future__ import annotations
@@ -136,6 +136,7 @@ def attempt_failed(step_run_id: int, token: str, message: str) -> None:
             _hold(run, step_run, {"error": final})
             return
         fail(run, step_run.stage_run, final, step_run=step_run)
+        advance(run)  # a fault path leads somewhere new
 
 
 def apply_held_result(run: Any, step_run: StepRun, held: dict[str, Any]) -> None:
@@ -146,7 +147,12 @@ def apply_held_result(run: Any, step_run: StepRun, held: dict[str, Any]) -> None
     try:
         apply_record_updates(run, held.get("record_updates") or {})
     except Exception as error:  # a bad field or value: the step fails, the run stays sane
-        fail(run, step_run.stage_run, f"Updating the record failed: {_describe(error)}", step_run=step_run)
+        fail(
+            run,
+            step_run.stage_run,
+            f"Updating the record failed: {_describe(error)}",
+            step_run=step_run,
+        )
         return
     if held.get("variables"):
         run.variables = {**run.variables, **held["variables"]}

@@ -145,7 +145,9 @@ def _load(version_id: int) -> VersionDef:
         "steps__start_after",
     ).get(pk=version_id)
     forms = {
-        form.pk: FormDef(form.pk, form.key, form.name, tuple(_field_def(f) for f in form.fields.all()))
+        form.pk: FormDef(
+            form.pk, form.key, form.name, tuple(_field_def(f) for f in form.fields.all())
+        )
         for form in version.forms.all()
     }
     steps_by_stage: dict[int, list[StepDef]] = {}
@@ -179,10 +181,13 @@ def _load(version_id: int) -> VersionDef:
     stages = []
     for stage in version.stages.all():
         steps = tuple(
-            StepDef(**{**s.__dict__, "stage_key": stage.key}) for s in steps_by_stage.get(stage.pk, [])
+            StepDef(**{**s.__dict__, "stage_key": stage.key})
+            for s in steps_by_stage.get(stage.pk, [])
         )
-        default = END if stage.default_ends_run else (
-            stage.default_target.key if stage.default_target else ""
+        default = (
+            END
+            if stage.default_ends_run
+            else (stage.default_target.key if stage.default_target else "")
         )
         stages.append(
             StageDef(

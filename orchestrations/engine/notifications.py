@@ -20,19 +20,21 @@ User = get_user_model()
 
 
 def work_item_url(item: WorkItem) -> str:
-    try:
-        path = reverse("inbox:work-item", args=[item.pk])
-    except NoReverseMatch:
-        path = reverse("admin:orchestrations_workitem_change", args=[item.pk])
-    return settings.SITE_URL.rstrip("/") + path
+    return _absolute_url(["inbox:work-item", "admin:orchestrations_workitem_change"], item.pk)
 
 
 def run_url(run: Run) -> str:
-    try:
-        path = reverse("inbox:run-detail", args=[run.pk])
-    except NoReverseMatch:
-        path = reverse("admin:orchestrations_run_change", args=[run.pk])
-    return settings.SITE_URL.rstrip("/") + path
+    return _absolute_url(["inbox:run-detail", "admin:orchestrations_run_change"], run.pk)
+
+
+def _absolute_url(names: list[str], pk: int) -> str:
+    """The first of `names` that this installation serves (the inbox is optional)."""
+    for name in names:
+        try:
+            return settings.SITE_URL.rstrip("/") + reverse(name, args=[pk])
+        except NoReverseMatch:
+            continue
+    return settings.SITE_URL
 
 
 def recipients_of(item: WorkItem) -> list[str]:
@@ -78,7 +80,7 @@ def notify_run_error(run: Run, message: str) -> None:
 
 
 def send_after_commit(recipients: list[str], subject: str, body: str) -> None:
-    recipients = sorted(set(r for r in recipients if r))
+    recipients = sorted({r for r in recipients if r})
     if not recipients:
         return
     subject = " ".join(subject.split())[:200]

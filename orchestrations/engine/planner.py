@@ -39,10 +39,10 @@ def plan_stage(stage: StageDef, statuses: Mapping[str, str], evaluate: Evaluate)
     try:
         for step in stage.steps:
             current = step.key
-            if after[step.key] == StepRunStatus.IN_PROGRESS and step.exit_condition:
-                if evaluate(step.exit_condition):
-                    plan.complete.append(step.key)
-                    after[step.key] = StepRunStatus.COMPLETED
+            running = after[step.key] == StepRunStatus.IN_PROGRESS
+            if running and step.exit_condition and evaluate(step.exit_condition):
+                plan.complete.append(step.key)
+                after[step.key] = StepRunStatus.COMPLETED
         for step in stage.steps:
             current = step.key
             if after[step.key] != StepRunStatus.NOT_STARTED:
@@ -57,9 +57,7 @@ def plan_stage(stage: StageDef, statuses: Mapping[str, str], evaluate: Evaluate)
                 plan.start.append(step.key)
         current = ""
         all_done = all(after[s.key] == StepRunStatus.COMPLETED for s in stage.steps)
-        plan.exit_stage = all_done or bool(
-            stage.exit_condition and evaluate(stage.exit_condition)
-        )
+        plan.exit_stage = all_done or bool(stage.exit_condition and evaluate(stage.exit_condition))
     except ConditionError as error:
         return StagePlan(failed_step=current, error=_describe(error, stage, current))
     return plan

@@ -28,13 +28,16 @@ MAX_ROUNDS = 500
 
 
 def current_stage_run(run: Run) -> StageRun | None:
-    return (
+    stage_run = (
         run.stage_runs.filter(
             status__in=[StageRunStatus.IN_PROGRESS, StageRunStatus.SUSPENDED, StageRunStatus.ERROR]
         )
         .order_by("-started_at", "-pk")
         .first()
     )
+    if stage_run is not None:
+        stage_run.run = run
+    return stage_run
 
 
 def advance(run: Run, *, changed_fields: Collection[str] | None = None, by: Any = None) -> None:
@@ -47,7 +50,7 @@ def advance(run: Run, *, changed_fields: Collection[str] | None = None, by: Any 
         if stage_run is None or stage_run.status != StageRunStatus.IN_PROGRESS:
             return
         stage = definition.stage_by_id[stage_run.stage_id]
-        step_runs = {definition.step_by_id[s.step_id].key: s for s in stage_run.step_runs.all()}
+        step_runs = {definition.step_by_id[s.step_id].key: s for s in step_runs_of(stage_run)}
         context = run_context(run, definition, changed_fields=changed_fields)
         plan = plan_stage(stage, {key: s.status for key, s in step_runs.items()}, context.holds)
         if plan.error:
@@ -64,6 +67,15 @@ def advance(run: Run, *, changed_fields: Collection[str] | None = None, by: Any 
         if started and plan.exit_stage:
             exit_stage(run, stage_run, stage, definition, context, by=by)
     raise RuntimeError(f"Run {run.pk} did not settle after {MAX_ROUNDS} rounds.")
+
+
+def step_runs_of(stage_run: StageRun, **filters: Any) -> list[StepRun]:
+    """The stage's step runs, with their run and stage run attached (no re-fetching)."""
+    step_runs = list(stage_run.step_runs.filter(**filters))
+    for step_run in step_runs:
+        step_run.run = stage_run.run
+        step_run.stage_run = stage_run
+    return step_runs
 
 
 def enter_stage(run: Run, stage: StageDef, definition: VersionDef) -> StageRun:
@@ -100,7 +112,9 @@ def exit_stage(
     if decision.target != END and _visit_limit_reached(run, definition, decision.target):
         return fail(run, stage_run, _loop_message(definition, decision.target))
     stop_steps(stage_run, how="discontinue", message=f"Stage '{stage.name}' ended.")
-    target_name = "the end" if decision.target == END else definition.stage_by_key[decision.target].name
+    target_name = (
+        "the end" if decision.target == END else definition.stage_by_key[decision.target].name
+    )
     stage_run.decision = f"{target_name} — {decision.reason}"
     stage_run.complete(message=f"Next: {target_name} ({decision.reason}).")
     stage_run.save()
@@ -175,7 +189,7 @@ def stop_steps(
     keep: StepRun | None = None,
 ) -> None:
     """Discontinue or cancel (`how`) the stage's steps in `statuses`, and their open work items."""
-    for step_run in stage_run.step_runs.filter(status__in=statuses):
+    for step_run in step_runs_of(stage_run, status__in=statuses):
         if keep is not None and step_run.pk == keep.pk:
             continue
         getattr(step_run, how)(message=message)
@@ -184,7 +198,9 @@ def stop_steps(
 
 
 def _close_work_items(step_run: StepRun, how: str, *, message: str) -> None:
-    for item in step_run.work_items.filter(status__in=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED]):
+    for item in step_run.work_items.filter(
+        status__in=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED]
+    ):
         getattr(item, how)(message=message)
         item.save()
 
@@ -197,7 +213,11 @@ def fail(run: Run, stage_run: StageRun, message: str, *, step_run: StepRun | Non
         step_run.fail(message=message)
         step_run.save()
     stop_steps(
-        stage_run, how="discontinue", message="Another step failed.", statuses=RUNNING, keep=step_run
+        stage_run,
+        how="discontinue",
+        message="Another step failed.",
+        statuses=RUNNING,
+        keep=step_run,
     )
     fault = stage.fault_target
     if fault and not _visit_limit_reached(run, definition, fault):
@@ -220,8 +240,8 @@ def restart_failed_steps(run: Run, stage_run: StageRun, *, by: Any = None) -> No
     """Restart the stage's failed and interrupted steps (new work items, new attempts)."""
     definition = version_definition(run.version)
     context = run_context(run, definition)
-    for step_run in stage_run.step_runs.filter(
-        status__in=[StepRunStatus.ERROR, StepRunStatus.DISCONTINUED]
+    for step_run in step_runs_of(
+        stage_run, status__in=[StepRunStatus.ERROR, StepRunStatus.DISCONTINUED]
     ):
         step = definition.step_by_id[step_run.step_id]
         step_run.restart(by=by, message="Restarted.")
@@ -262,4 +282,3 @@ def _loop_message(definition: VersionDef, stage_key: str) -> str:
         f"Stage '{name}' would be entered more than {definition.stage_visit_limit} times; "
         "the run was stopped so that it does not loop forever."
     )
-

@@ -18,6 +18,7 @@ from .background import apply_held_result
 from .definition import version_definition
 from .locking import locked_run
 from .progress import advance, current_stage_run, enter_stage, restart_failed_steps, stop_steps
+from .watch import note_record_model
 
 
 class DuplicateRunError(HandoffError):
@@ -50,7 +51,7 @@ def run_start(
     if not definition.stages:
         raise HandoffError(f"{version} has no stages.")
     run = Run(
-        orchestration_id=version.orchestration_id,
+        orchestration=version.orchestration,
         version=version,
         variables={**dict(variables or {}), **cleaned},
         started_by=started_by if getattr(started_by, "pk", None) else None,
@@ -60,16 +61,21 @@ def run_start(
         run.record_type = ContentType.objects.get_for_model(record)
         run.record_id = str(record.pk)
         run.record_label = str(record)[:300]
+        note_record_model(type(record))
     with transaction.atomic():
         try:
             with transaction.atomic():
                 run.save()
         except IntegrityError:
-            existing = Run.objects.open().filter(
-                orchestration_id=version.orchestration_id,
-                record_type=run.record_type,
-                record_id=run.record_id,
-            ).first()
+            existing = (
+                Run.objects.open()
+                .filter(
+                    orchestration_id=version.orchestration_id,
+                    record_type=run.record_type,
+                    record_id=run.record_id,
+                )
+                .first()
+            )
             raise DuplicateRunError(
                 f"{record} already has an open run of {version.orchestration.name}"
                 + (f" (#{existing.pk})." if existing else "."),
@@ -95,8 +101,11 @@ def _startable_version(target: Orchestration | Version) -> Version:
         if found is None:
             raise HandoffError(f"{target} has no active version; activate a draft first.")
         version = found
+        version.orchestration = target
     if version.status != VersionStatus.ACTIVE:
-        raise HandoffError(f"{version} is {version.status}; only the active version can start runs.")
+        raise HandoffError(
+            f"{version} is {version.status}; only the active version can start runs."
+        )
     return version
 
 
@@ -111,7 +120,11 @@ def run_cancel(run: Run, *, by: Any = None, reason: str = "") -> Run:
                 stage_run,
                 how="cancel",
                 message=message,
-                statuses=[StepRunStatus.IN_PROGRESS, StepRunStatus.NOT_STARTED, StepRunStatus.ERROR],
+                statuses=[
+                    StepRunStatus.IN_PROGRESS,
+                    StepRunStatus.NOT_STARTED,
+                    StepRunStatus.ERROR,
+                ],
             )
             stage_run.cancel(by=by, message=message)
             stage_run.save()

@@ -31,9 +31,7 @@ def can_act_on(user: Any, item: WorkItem) -> bool:
     """The assignee, the holder, or (for a team queue) any member of the team."""
     if item.assignee_user_id == user.pk or item.claimed_by_id == user.pk:
         return True
-    return bool(
-        item.assignee_group_id and user.groups.filter(pk=item.assignee_group_id).exists()
-    )
+    return bool(item.assignee_group_id and user.groups.filter(pk=item.assignee_group_id).exists())
 
 
 def can_reassign(user: Any, item: WorkItem) -> bool:
@@ -42,8 +40,8 @@ def can_reassign(user: Any, item: WorkItem) -> bool:
 
 def work_item_claim(item: WorkItem, *, by: Any) -> WorkItem:
     """Take a team-queue item: it leaves the queue and is `by`'s to complete."""
-    with locked_run(item.run_id):
-        item = _reread(item)
+    with locked_run(item.run_id) as run:
+        item = _reread(item, run)
         _refuse_closed(item)
         if item.status == WorkItemStatus.CLAIMED:
             if item.claimed_by_id == by.pk:
@@ -61,8 +59,8 @@ def work_item_claim(item: WorkItem, *, by: Any) -> WorkItem:
 
 def work_item_release(item: WorkItem, *, by: Any, reason: str = "") -> WorkItem:
     """Put a claimed item back in its queue."""
-    with locked_run(item.run_id):
-        item = _reread(item)
+    with locked_run(item.run_id) as run:
+        item = _reread(item, run)
         _refuse_closed(item)
         if item.status != WorkItemStatus.CLAIMED:
             raise TransitionRefused("This item is not claimed by anybody.")
@@ -88,7 +86,7 @@ def work_item_complete(
     run, or a step no longer running, raises `TransitionRefused`.
     """
     with locked_run(item.run_id) as run:
-        item = _reread(item)
+        item = _reread(item, run)
         _refuse_closed(item)
         if item.status == WorkItemStatus.CLAIMED and item.claimed_by_id != by.pk:
             raise AlreadyClaimedError(
@@ -101,7 +99,9 @@ def work_item_complete(
         definition = version_definition(run.version)
         step = definition.step_by_id[item.step_run.step_id]
         cleaned = clean_values(step.form.fields if step.form else (), data)
-        item.complete(by=by, data=cleaned, on_behalf_of=on_behalf_of, message=_completed(by, on_behalf_of))
+        item.complete(
+            by=by, data=cleaned, on_behalf_of=on_behalf_of, message=_completed(by, on_behalf_of)
+        )
         item.save()
         step_run = item.step_run
         step_run.outputs = cleaned
@@ -123,7 +123,7 @@ def work_item_reassign(
     if (to_user is None) == (to_group is None):
         raise ValueError("Reassign to exactly one of a user or a group.")
     with locked_run(item.run_id) as run:
-        item = _reread(item)
+        item = _reread(item, run)
         _refuse_closed(item)
         if by is not None and not can_reassign(by, item):
             raise NotAllowed("You may not reassign this item.")
@@ -145,10 +145,12 @@ def work_item_reassign(
     return item
 
 
-def _reread(item: WorkItem) -> WorkItem:
-    return WorkItem.objects.select_related(
+def _reread(item: WorkItem, run: Run) -> WorkItem:
+    item = WorkItem.objects.select_related(
         "step_run", "claimed_by", "completed_by", "assignee_user", "assignee_group", "run"
     ).get(pk=item.pk)
+    item.run = item.step_run.run = run  # the locked run, loaded with what events need
+    return item
 
 
 def _refuse_closed(item: WorkItem) -> None:

@@ -15,7 +15,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from ..exceptions import VersionLockedError
 from ..status import VersionStatus
@@ -60,7 +60,7 @@ class TriggerOn(models.TextChoices):
     BOTH = "both", "Created or updated"
 
 
-class Version(models.Model):
+class Version(FSMModelMixin, models.Model):
     DEFINITION_FIELDS = (
         "description",
         "trigger_type",
@@ -71,7 +71,9 @@ class Version(models.Model):
         "max_stage_visits",
     )
 
-    orchestration = models.ForeignKey(Orchestration, on_delete=models.CASCADE, related_name="versions")
+    orchestration = models.ForeignKey(
+        Orchestration, on_delete=models.CASCADE, related_name="versions"
+    )
     number = models.PositiveIntegerField()
     status = FSMField(choices=VersionStatus.choices, default=VersionStatus.DRAFT, protected=True)
     description = models.TextField(blank=True)
@@ -101,7 +103,9 @@ class Version(models.Model):
     class Meta:
         ordering = ["orchestration", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["orchestration", "number"], name="version_number_unique"),
+            models.UniqueConstraint(
+                fields=["orchestration", "number"], name="version_number_unique"
+            ),
             models.UniqueConstraint(
                 fields=["orchestration"],
                 condition=Q(status="active"),
@@ -111,12 +115,6 @@ class Version(models.Model):
 
     def __str__(self) -> str:
         return f"{self.orchestration} v{self.number}"
-
-    @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
-        instance = super().from_db(db, field_names, values)
-        instance._loaded = {f: getattr(instance, f) for f in cls.DEFINITION_FIELDS if f in field_names}
-        return instance
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         loaded = getattr(self, "_loaded", None)
@@ -133,6 +131,14 @@ class Version(models.Model):
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.check_editable()
         return super().delete(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = {
+            f: getattr(instance, f) for f in cls.DEFINITION_FIELDS if f in field_names
+        }
+        return instance
 
     @property
     def is_editable(self) -> bool:
@@ -164,9 +170,6 @@ class VersionPart(models.Model):
     class Meta:
         abstract = True
 
-    def owning_version(self) -> Version:
-        raise NotImplementedError
-
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         self.owning_version().check_editable()
         super().save(*args, **kwargs)
@@ -174,6 +177,9 @@ class VersionPart(models.Model):
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.owning_version().check_editable()
         return super().delete(*args, **kwargs)
+
+    def owning_version(self) -> Version:
+        raise NotImplementedError
 
 
 class FieldType(models.TextChoices):
@@ -242,7 +248,9 @@ class FormField(FieldSpec):
     form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="fields")
 
     class Meta(FieldSpec.Meta):
-        constraints = [models.UniqueConstraint(fields=["form", "key"], name="form_field_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "key"], name="form_field_key_unique")
+        ]
 
     def owning_version(self) -> Version:
         return self.form.version

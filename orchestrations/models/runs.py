@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from ..status import (
     OPEN_RUN_STATUSES,
@@ -48,7 +48,7 @@ class RunQuerySet(models.QuerySet["Run"]):
         )
 
 
-class Run(models.Model):
+class Run(FSMModelMixin, models.Model):
     orchestration = models.ForeignKey(Orchestration, on_delete=models.PROTECT, related_name="runs")
     version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="runs")
     status = FSMField(choices=RunStatus.choices, default=RunStatus.IN_PROGRESS, protected=True)
@@ -120,7 +120,7 @@ class Run(models.Model):
         self.error_message = ""
 
 
-class StageRun(models.Model):
+class StageRun(FSMModelMixin, models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="stage_runs")
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
     visit = models.PositiveIntegerField(default=1, help_text="1 on the first entry, 2 on a loop…")
@@ -151,9 +151,7 @@ class StageRun(models.Model):
     def complete(self, **audit: Any) -> None:
         self.finished_at = timezone.now()
 
-    @transition(
-        field=status, source=StageRunStatus.IN_PROGRESS, target=StageRunStatus.DISCONTINUED
-    )
+    @transition(field=status, source=StageRunStatus.IN_PROGRESS, target=StageRunStatus.DISCONTINUED)
     def discontinue(self, **audit: Any) -> None:
         self.finished_at = timezone.now()
 
@@ -174,7 +172,7 @@ class StageRun(models.Model):
         pass
 
 
-class StepRun(models.Model):
+class StepRun(FSMModelMixin, models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="step_runs")
     stage_run = models.ForeignKey(StageRun, on_delete=models.CASCADE, related_name="step_runs")
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="+")
@@ -270,7 +268,7 @@ class WorkItemQuerySet(models.QuerySet["WorkItem"]):
         )
 
 
-class WorkItem(models.Model):
+class WorkItem(FSMModelMixin, models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="work_items")
     step_run = models.ForeignKey(StepRun, on_delete=models.CASCADE, related_name="work_items")
     status = FSMField(choices=WorkItemStatus.choices, default=WorkItemStatus.OPEN, protected=True)

@@ -1,0 +1,68 @@
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+
+import pytest
+
+from orchestrations.engine.definition import clear_definition_cache
+from orchestrations.engine.watch import forget_watched_models
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_runs_tasks_in_process() -> Iterator[None]:
+    """Emails and other tasks run at once, in the test's process (the broker fixture
+    below takes over background steps, so tests decide when those run)."""
+    from config.celery import app
+
+    was = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = was
+
+
+@pytest.fixture(autouse=True)
+def _fresh_engine_caches() -> Iterator[None]:
+    clear_definition_cache()
+    forget_watched_models()
+    yield
+    clear_definition_cache()
+    forget_watched_models()
+
+
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks) -> Callable[[], AbstractContextManager]:
+    """`with after_commit(): …` runs what the block scheduled for after the commit
+    (Celery messages, emails, record triggers), as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+class FakeBroker:
+    """Stands in for Celery: keeps the step messages the engine sends after commit,
+    and delivers them when the test says so (honouring nothing but order)."""
+
+    def __init__(self, capture) -> None:
+        self.messages: list[tuple[int, str, float | None]] = []
+        self._capture = capture
+
+    def send(self, step_run_id: int, token: str, countdown: float | None) -> None:
+        self.messages.append((step_run_id, token, countdown))
+
+    def deliver(self) -> list[str]:
+        """Run the waiting messages as a worker would; messages they send wait for
+        the next call (as a retry's countdown would)."""
+        from orchestrations.engine import step_execute
+
+        waiting, self.messages = self.messages, []
+        results = []
+        for step_run_id, token, _ in waiting:
+            with self._capture(execute=True):
+                results.append(step_execute(step_run_id, token))
+        return results
+
+
+@pytest.fixture
+def broker(monkeypatch, django_capture_on_commit_callbacks) -> FakeBroker:
+    from orchestrations.engine import dispatch
+
+    fake = FakeBroker(django_capture_on_commit_callbacks)
+    monkeypatch.setattr(dispatch, "send_step_message", fake.send)
+    return fake
