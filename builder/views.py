@@ -1,0 +1,9 @@
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@login_required
+@permission_required("orchestrations.change_orchestration", raise_exception=True)
+def orchestration_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "builder/orchestration_list.html")

@@ -1,0 +1,28 @@
+"""Settings for the test suite: `config.settings` plus a few test-only shortcuts.
+
+A module rather than environment variables set in `tests/conftest.py`, because pytest-django
+imports the settings before it loads any conftest. Each value can still be overridden from
+the environment (the CI pass sets DATABASE_URL and CELERY_BROKER_URL).
+"""
+
+import os
+from pathlib import Path
+
+# Its own data dir, so a test run never shares the SQLite file or the filesystem broker's
+# queue folders with a `make run` in the same checkout.
+os.environ.setdefault(
+    "HANDOFF_DATA_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test")
+)
+# Playwright's sync API runs an event loop in the test thread; without this every ORM call
+# from a browser test raises SynchronousOnlyOperation.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# The manifest storage needs `collectstatic`; tests (and live_server) serve the source files.
+os.environ.setdefault(
+    "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
+
+from .settings import *  # noqa: F403
+
+# PBKDF2 costs ~0.3 s per password and tests create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

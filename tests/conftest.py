@@ -1,0 +1,72 @@
+"""Fixtures for every test: Playwright driving Debian's chromium, and screenshots.
+
+Test-only settings live in `config/settings_test.py` (pytest-django loads them before any
+conftest runs).
+"""
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+SCREENSHOTS_DIR = Path(__file__).parent / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that drives a browser, so `-m "not browser"` gives a quick run."""
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Launch Debian's chromium instead of a browser downloaded by `playwright install`."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("chromium is not on PATH; `make test` installs it (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": executable,
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest, page: Page) -> Callable[[str], Path]:
+    """Save numbered screenshots of the page to tests/screenshots/<test name>/NN-<label>.png.
+
+    Call it at each step a reviewer should see: `screenshot("admin index")`.
+    """
+    # Every browser test is parametrized with the browser; only chromium runs, so drop it.
+    test_name = re.sub(r"(?<=[\[-])chromium(?=[\]-])", "", request.node.name)
+    folder = SCREENSHOTS_DIR / _safe_name(test_name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    taken: list[Path] = []
+
+    def take(label: str) -> Path:
+        path = folder / f"{len(taken) + 1:02d}-{_safe_name(label)}.png"
+        page.screenshot(path=str(path), full_page=True)
+        taken.append(path)
+        return path
+
+    return take
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-").lower()[:80] or "unnamed"
