@@ -25,6 +25,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which stack this run is on: CI runs the suite on SQLite and on PostgreSQL + Redis."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    engine = database["ENGINE"].rsplit(".", 1)[-1]
+    broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    return (
+        f"handoff: database {engine} ({database.get('HOST') or database['NAME']}), broker {broker}"
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that drives a browser, so `-m "not browser"` gives a quick run."""
     for item in items:
