@@ -23,6 +23,12 @@ os.environ.setdefault(
 )
 
 from .settings import *  # noqa: F403
+from .settings import DATA_DIR, DATABASES
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # One test database per pytest process: two runs in one checkout (two terminals, or an
+    # editor's test runner) would otherwise delete each other's file mid-run.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 
 # PBKDF2 costs ~0.3 s per password and tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
