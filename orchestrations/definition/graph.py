@@ -1,0 +1,135 @@
+"""How stages lead to one another and steps wait for one another: empty or
+unreachable stages, loops that may never end, steps that wait in a circle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models.definitions import StepKind
+from .problems import WARNING, Problem, child, stage_paths, step_paths
+from .schema import END
+
+
+def check_graph(definition: dict[str, Any], problems: list[Problem]) -> None:
+    stages = stage_paths(definition)
+    if not stages:
+        if any(p.path == "$.stages" for p in problems):
+            return  # missing, or not a list: already reported
+        problems.append(Problem("$.stages", "A definition needs at least one stage."))
+        return
+    for path, stage in stages:
+        if not stage["steps"]:
+            problems.append(Problem(child(path, "steps"), "A stage needs at least one step."))
+    _unreachable_stages(stages, problems)
+    if definition["max_stage_visits"] is None:
+        _loops(stages, problems)
+    for path, stage in stages:
+        _waiting_cycles(stage, path, problems)
+    for path, step, _ in step_paths(definition):
+        if step["type"] == StepKind.INTERACTIVE and step["due_in"] is None:
+            problems.append(
+                Problem(
+                    child(path, "due_in"),
+                    "No due_in: the work item is never overdue, so nobody is reminded.",
+                    WARNING,
+                )
+            )
+
+
+def _targets(stage: dict[str, Any]) -> list[tuple[str, str]]:
+    """(JSON path suffix, stage key) of every explicit way out of a stage's decision."""
+    decision = stage["decision"]
+    found = [
+        (f"decision.outcomes[{i}].goto", outcome["goto"])
+        for i, outcome in enumerate(decision["outcomes"])
+    ]
+    found.append(("decision.default", decision["default"]))
+    return [(where, key) for where, key in found if key not in (None, END)]
+
+
+def _unreachable_stages(stages: list[tuple[str, dict[str, Any]]], problems: list[Problem]) -> None:
+    index: dict[str, int] = {}
+    for i, (_, stage) in enumerate(stages):
+        index.setdefault(stage["key"], i)
+    reached, todo = {0}, [0]
+    while todo:
+        i = todo.pop()
+        stage = stages[i][1]
+        following = [index.get(key) for _, key in _targets(stage)]
+        following.append(index.get(stage["on_error"]))
+        if stage["decision"]["default"] is None and i + 1 < len(stages):
+            following.append(i + 1)
+        for j in following:
+            if j is not None and j not in reached:
+                reached.add(j)
+                todo.append(j)
+    for i, (path, stage) in enumerate(stages):
+        if i in reached:
+            continue
+        before = stages[i - 1][1]
+        why = "no decision or fault path leads to it"
+        if before["decision"]["default"] is not None and i - 1 in reached:
+            why += f", and stage '{before['key']}' before it always decides where to go"
+        problems.append(Problem(path, f"Stage '{stage['key']}' is unreachable: {why}."))
+
+
+def _loops(stages: list[tuple[str, dict[str, Any]]], problems: list[Problem]) -> None:
+    index: dict[str, int] = {}
+    for i, (_, stage) in enumerate(stages):
+        index.setdefault(stage["key"], i)
+    for i, (path, stage) in enumerate(stages):
+        for where, key in _targets(stage):
+            if key in index and index[key] <= i:
+                problems.append(
+                    Problem(
+                        f"{path}.{where}",
+                        f"Loops back to '{key}': make sure the loop can end "
+                        "(or set max_stage_visits).",
+                        WARNING,
+                    )
+                )
+
+
+def _waiting_cycles(stage: dict[str, Any], path: str, problems: list[Problem]) -> None:
+    positions = {step["key"]: j for j, step in enumerate(stage["steps"])}
+    waits = {
+        step["key"]: [
+            key
+            for key in (step["start"].get("after", []) if isinstance(step["start"], dict) else [])
+            if key in positions and key != step["key"]
+        ]
+        for step in stage["steps"]
+    }
+    reported: set[frozenset[str]] = set()
+    for cycle in _cycles(waits):
+        if frozenset(cycle) in reported:
+            continue
+        reported.add(frozenset(cycle))
+        first = min(cycle, key=positions.__getitem__)
+        start = cycle.index(first)
+        ordered = cycle[start:] + cycle[:start]
+        shown = " → ".join([*ordered, first])
+        where = child(child(child(path, "steps"), positions[first]), "start")
+        problems.append(
+            Problem(where, f"Steps wait for each other in a circle: {shown}; none can start.")
+        )
+
+
+def _cycles(waits: dict[str, list[str]]) -> list[list[str]]:
+    """Cycles found by a depth-first walk (each closing edge gives one cycle)."""
+    cycles: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(key: str, trail: list[str]) -> None:
+        if key in trail:
+            cycles.append(trail[trail.index(key) :])
+            return
+        if key in done:
+            return
+        for waited in waits.get(key, []):
+            visit(waited, [*trail, key])
+        done.add(key)
+
+    for key in waits:
+        visit(key, [])
+    return cycles
