@@ -55,12 +55,13 @@ run: $(RUN_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --if-empty
 	@echo
-	@echo "Handoff is starting at http://127.0.0.1:8000/  (stop with Ctrl-C)"
 	@if [ -f $(DATA_DIR)/demo-logins.txt ]; then \
-		echo "Demo logins:"; cat $(DATA_DIR)/demo-logins.txt; \
+		cat $(DATA_DIR)/demo-logins.txt; \
 	else \
 		echo "Demo logins: see the output of load_demo above."; \
 	fi
+	@echo
+	@echo "Handoff is starting at http://127.0.0.1:8000/  (stop with Ctrl-C)"
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
