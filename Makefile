@@ -21,7 +21,6 @@ RUN_STAMP := $(VENV)/.installed-run-$(REQ_HASH)
 DEV_STAMP := $(VENV)/.installed-dev-$(DEV_HASH)
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-export DEBIAN_FRONTEND := noninteractive
 
 .PHONY: run test check lint format clean venv venv-dev chromium
 
@@ -48,7 +47,8 @@ chromium:
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		echo "Installing chromium for the browser tests (apt-get)"; \
 		$$SUDO apt-get update -qq && \
-		$$SUDO apt-get install -y -qq --no-install-recommends chromium; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends chromium; \
 	}
 
 run: $(RUN_STAMP)
