@@ -12,7 +12,12 @@ from typing import Any
 
 from .models import Run, RunEvent, StageRun, StepRun, WorkItem
 
-ENTITY_NAMES = {Run: "run", StageRun: "stage", StepRun: "step", WorkItem: "work_item"}
+ENTITY_NAMES: dict[type, str] = {
+    Run: "run",
+    StageRun: "stage",
+    StepRun: "step",
+    WorkItem: "work_item",
+}
 
 
 def record_event(

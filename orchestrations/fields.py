@@ -124,9 +124,7 @@ def clean_values(specs: Iterable[FieldDef], data: Mapping[str, Any]) -> dict[str
     specs = list(specs)
     form = build_form_class(specs)(data=_as_form_data(specs, data))
     if not form.is_valid():
-        raise forms.ValidationError(
-            dict(form.errors.items())  # type: ignore[misc]
-        )
+        raise forms.ValidationError(dict(form.errors.items()))
     return {s.key: to_json(s.type, form.cleaned_data.get(s.key)) for s in specs}
 
 
@@ -136,7 +134,7 @@ def _as_form_data(specs: list[FieldDef], data: Mapping[str, Any]) -> Any:
         return data
     from django.utils.datastructures import MultiValueDict
 
-    converted = MultiValueDict()
+    converted: MultiValueDict[str, Any] = MultiValueDict()
     types = {s.key: s.type for s in specs}
     for key, value in data.items():
         if types.get(key) == FieldType.MULTI_CHOICE and isinstance(value, list | tuple):

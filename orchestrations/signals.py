@@ -14,6 +14,7 @@ from .events import record_transition
 
 post_transition.connect(record_transition, dispatch_uid="handoff-run-events")
 
+
 def _relevant(sender: type[models.Model], raw: bool) -> bool:
     """Only the host project's models can be records (never Django's own, e.g. the
     migration recorder, which saves before our tables exist)."""
@@ -29,9 +30,8 @@ def remember_record_before_save(
     if instance.pk is None or not _relevant(sender, raw):
         return
     attnames = [f.attname for f in sender._meta.concrete_fields]
-    instance._handoff_before = (
-        sender._default_manager.filter(pk=instance.pk).values(*attnames).first()
-    )  # type: ignore[attr-defined]
+    before = sender._default_manager.filter(pk=instance.pk).values(*attnames).first()
+    instance.__dict__["_handoff_before"] = before
 
 
 @receiver(post_save, dispatch_uid="handoff-record-saved")

@@ -52,3 +52,10 @@ FINISHED_STEP_STATUSES = (
     StepRunStatus.DISCONTINUED,
     StepRunStatus.CANCELED,
 )
+
+
+def status_phrase(status: str) -> str:
+    """How a status reads in a sentence: "The run is {phrase}"."""
+    return {"error": "stopped on an error", "in_progress": "in progress"}.get(
+        status, status.replace("_", " ")
+    )

@@ -64,9 +64,7 @@ def run_context(
         .only("step_id", "outputs", "finished_at", "completed_by")
     )
     for step_run in completed:  # later visits of a stage overwrite earlier ones
-        step = definition.step_by_id.get(step_run.step_id)
-        if step is None:
-            continue
+        step = definition.step_by_id[step_run.step_id]
         types = step.output_types()
         outputs = {k: from_json(types.get(k, ""), v) for k, v in (step_run.outputs or {}).items()}
         steps[step.key].update(outputs)
@@ -95,7 +93,7 @@ def run_context(
 
 def run_record(run: Run) -> Any:
     """The run's record, fetched once per run object (None when the run has none)."""
-    if not run.record_type_id:
+    if run.record_type is None:
         return None
     cache = run.__dict__.setdefault("_record_cache", {})
     if "record" not in cache:

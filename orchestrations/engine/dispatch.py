@@ -32,10 +32,10 @@ def schedule_attempt(step_run: StepRun, *, at: datetime) -> None:
     step_run.dispatch_token = token
     step_run.dispatched_at = timezone.now()
     step_run_id = step_run.pk
-    transaction.on_commit(lambda: send_step_message(step_run_id, str(token), delay or None))
+    transaction.on_commit(lambda: send_step_message(step_run_id, str(token), delay))
 
 
-def send_step_message(step_run_id: int, token: str, countdown: float | None) -> None:
+def send_step_message(step_run_id: int, token: str, countdown: float) -> None:
     from ..tasks import execute_step
 
     execute_step.apply_async((step_run_id, token), countdown=countdown)

@@ -13,7 +13,7 @@ from ..events import record_event
 from ..exceptions import HandoffError, TransitionRefused
 from ..fields import clean_values
 from ..models import Orchestration, Run, StepRun, Version
-from ..status import RunStatus, StageRunStatus, StepRunStatus, VersionStatus
+from ..status import RunStatus, StageRunStatus, StepRunStatus, VersionStatus, status_phrase
 from .background import apply_held_result
 from .definition import version_definition
 from .locking import locked_run
@@ -174,11 +174,11 @@ def step_retry(step_run: StepRun, *, by: Any = None, reason: str = "") -> Run:
         step_run = StepRun.objects.get(pk=step_run.pk)
         if step_run.status != StepRunStatus.ERROR:
             raise TransitionRefused(
-                f"'{step_run}' is {step_run.get_status_display().lower()}, not failed; "
+                f"'{step_run}' is {status_phrase(step_run.status)}, not failed; "
                 "there is nothing to retry."
             )
         if run.status != RunStatus.ERROR:
-            raise TransitionRefused(f"{run} is {run.get_status_display().lower()}.")
+            raise TransitionRefused(f"{run} is {status_phrase(run.status)}.")
         _recover(run, by=by, reason=reason)
     return run
 
@@ -196,6 +196,4 @@ def _recover(run: Run, *, by: Any, reason: str) -> None:
 
 def _refuse_unless(run: Run, transition: str, done: str) -> None:
     if not can_proceed(getattr(run, transition)):
-        raise TransitionRefused(
-            f"{run} is {run.get_status_display().lower()} and cannot be {done}."
-        )
+        raise TransitionRefused(f"{run} is {status_phrase(run.status)} and cannot be {done}.")

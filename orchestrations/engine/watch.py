@@ -54,11 +54,10 @@ def _refresh() -> None:
     type_ids = (
         Run.objects.exclude(record_type=None).values_list("record_type", flat=True).distinct()
     )
-    _watch.with_runs = {
-        f"{ct.app_label}.{ct.model_class().__name__}"
-        for ct in ContentType.objects.filter(pk__in=list(type_ids))
-        if ct.model_class() is not None
-    }
+    models_with_runs = (
+        ct.model_class() for ct in ContentType.objects.filter(pk__in=list(type_ids))
+    )
+    _watch.with_runs = {model._meta.label for model in models_with_runs if model is not None}
     _watch.expires = time.monotonic() + WATCH_SECONDS
 
 

@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from ..exceptions import NotAllowed, TransitionRefused, WorkItemClosedError
 from ..fields import clean_values
 from ..models import Run, WorkItem
-from ..status import RunStatus, StepRunStatus, WorkItemStatus
+from ..status import RunStatus, StepRunStatus, WorkItemStatus, status_phrase
 from .context import run_context
 from .definition import version_definition
 from .locking import locked_run
@@ -161,7 +161,7 @@ def _refuse_closed(item: WorkItem) -> None:
             closed_at=item.completed_at,
         )
     if item.status == WorkItemStatus.CANCELED:
-        why = item.run.get_status_display().lower() if not item.run.is_open else ""
+        why = status_phrase(item.run.status) if not item.run.is_open else ""
         raise WorkItemClosedError(
             "This item was canceled"
             + (f" because the run was {why}" if why else " because its step no longer runs")
@@ -174,7 +174,7 @@ def _refuse_unless_running(run: Run, item: WorkItem) -> None:
     if run.status == RunStatus.SUSPENDED:
         raise TransitionRefused("The run is suspended; submit again once it has resumed.")
     if run.status != RunStatus.IN_PROGRESS:
-        raise TransitionRefused(f"The run is {run.get_status_display().lower()}.")
+        raise TransitionRefused(f"The run is {status_phrase(run.status)}.")
     if item.step_run.status != StepRunStatus.IN_PROGRESS:
         raise TransitionRefused("This step is no longer running.")
 

@@ -8,6 +8,7 @@ or obsolete version (`VersionLockedError`).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -116,7 +117,7 @@ class Version(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.orchestration} v{self.number}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         loaded = getattr(self, "_loaded", None)
         if loaded and self.status != VersionStatus.DRAFT:
             changed = [f for f, value in loaded.items() if getattr(self, f) != value]
@@ -128,13 +129,14 @@ class Version(FSMModelMixin, models.Model):
         super().save(*args, **kwargs)
         self._loaded = {f: getattr(self, f) for f in self.DEFINITION_FIELDS}
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
         self.check_editable()
         return super().delete(*args, **kwargs)
 
     @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db: Any, field_names: Any, values: Any, **kwargs: Any) -> Version:
+        # Remember the definition as loaded, so `save` can refuse changes to it.
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded = {
             f: getattr(instance, f) for f in cls.DEFINITION_FIELDS if f in field_names
         }
@@ -155,7 +157,7 @@ class Version(FSMModelMixin, models.Model):
         return self.max_stage_visits or settings.HANDOFF_MAX_STAGE_VISITS
 
     @transition(field=status, source=VersionStatus.DRAFT, target=VersionStatus.ACTIVE)
-    def activate(self, *, by=None) -> None:  # type: ignore[no-untyped-def]
+    def activate(self, *, by: Any = None) -> None:
         self.activated_at = timezone.now()
         self.activated_by = by
 
@@ -170,11 +172,11 @@ class VersionPart(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.owning_version().check_editable()
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
         self.owning_version().check_editable()
         return super().delete(*args, **kwargs)
 

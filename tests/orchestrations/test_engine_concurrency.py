@@ -84,7 +84,7 @@ def test_two_people_submitting_the_same_queue_item_exactly_one_wins():
         run = run_start(b.orchestration)
         item = WorkItem.objects.get(run=run)
         start = threading.Barrier(2)
-        outcomes = {}
+        outcomes: dict[str, str] = {}
 
         @in_thread
         def submit(person, item=item, start=start, outcomes=outcomes):

@@ -110,6 +110,7 @@ def test_a_failing_action_is_retried_with_backoff_then_errors_and_resume_restart
     provision = StepRun.objects.get(run=run, step__key="provision")
     assert provision.failures == 1
     assert provision.status == "in_progress"
+    assert provision.next_attempt_at
     assert provision.next_attempt_at > timezone.now() + timedelta(seconds=8)
     assert broker.messages[0][2] == pytest.approx(10, abs=1)
     assert "Attempt 1 of 2 failed: CRM unavailable" in run.events.get(kind="step.retry").message
@@ -176,7 +177,11 @@ def test_suspend_holds_background_outputs_until_resume(after_commit):
     step_execute(provision.pk, str(provision.dispatch_token))
     provision.refresh_from_db()
     assert provision.status == "in_progress"
-    assert provision.held_result["outputs"] == {"account_id": "ACC-acme"}
+    assert provision.held_result == {
+        "outputs": {"account_id": "ACC-acme"},
+        "record_updates": {},
+        "variables": {},
+    }
     with pytest.raises(TransitionRefused, match="suspended"):
         work_item_complete(item_for(run, "configure"), by=eng, data={})
 
@@ -270,6 +275,7 @@ def test_the_wait_action_waits_without_holding_a_worker():
     step.refresh_from_db()
     assert step.status == "in_progress"
     assert step.dispatch_token is None  # nothing in flight: the sweeper wakes it
+    assert step.next_attempt_at
     assert step.next_attempt_at > timezone.now() + timedelta(minutes=59)
 
     StepRun.objects.filter(pk=step.pk).update(
