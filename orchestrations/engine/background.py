@@ -8,11 +8,13 @@ dispatch ─► execute_step(token) ─ claim (compare-and-set) ─► action �
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.utils import timezone
 
@@ -70,11 +72,12 @@ def step_execute(step_run_id: int, token: str) -> str:
             ),
             **inputs,
         )
+        outcome = _as_result(result)
     except Exception as error:
         logger.warning("Step %s attempt failed: %s", step_run_id, error, exc_info=True)
         attempt_failed(step_run_id, token, _describe(error))
         return "failed"
-    attempt_succeeded(step_run_id, token, _as_result(result))
+    attempt_succeeded(step_run_id, token, outcome)
     return "done"
 
 
@@ -204,13 +207,24 @@ def sweep() -> dict[str, int]:
 
 
 def _as_result(value: Any) -> ActionResult:
-    if isinstance(value, ActionResult):
-        return value
+    """The action's return value as a result whose parts are stored as JSON
+    (dates become ISO text; anything else unstorable fails the attempt)."""
     if value is None:
-        return ActionResult()
-    if isinstance(value, dict):
-        return ActionResult(outputs=value)
-    return ActionResult(outputs={"result": value})
+        value = ActionResult()
+    elif isinstance(value, dict):
+        value = ActionResult(outputs=value)
+    elif not isinstance(value, ActionResult):
+        value = ActionResult(outputs={"result": value})
+    try:
+        value.outputs = _json_safe(value.outputs)
+        value.variables = _json_safe(value.variables)
+    except TypeError as error:
+        raise TypeError(f"The action returned something that cannot be stored: {error}") from None
+    return value
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
 def _describe(error: Exception) -> str:

@@ -41,6 +41,10 @@ def test_actions():
             raise ConnectionError("CRM unavailable")
         return {"account_id": f"ACC-{account}"}
 
+    @action("test.odd_output", inputs={}, outputs=["when", "thing"])
+    def odd(ctx):
+        return {"when": timezone.now(), "thing": object() if FAILURES["left"] else "fine"}
+
     @action("test.tag_record", inputs={}, outputs=[])
     def tag(ctx):
         return ActionResult(record_updates={"tier": "gold"}, variables={"tagged": True})
@@ -48,6 +52,7 @@ def test_actions():
     yield
     unregister("test.provision")
     unregister("test.tag_record")
+    unregister("test.odd_output")
 
 
 def statuses(run):
@@ -309,3 +314,21 @@ def test_activating_v2_leaves_runs_in_flight_on_v1():
     old_run.refresh_from_db()
     assert old_run.version == v1
     assert old_run.status == "completed"
+
+
+def test_outputs_are_stored_as_json_and_unstorable_ones_fail_the_attempt(after_commit, broker):
+    b = VersionBuilder("odd")
+    b.step(b.stage("s"), "odd", action="test.odd_output", retry_max_attempts=2)
+    b.activate()
+    FAILURES["left"] = 1
+    with after_commit():
+        run = run_start(b.orchestration)
+    assert broker.deliver() == ["failed"]
+    step = StepRun.objects.get(run=run)
+    assert "cannot be stored" in step.error_message
+
+    FAILURES["left"] = 0
+    assert broker.deliver() == ["done"]
+    step.refresh_from_db()
+    assert step.outputs["thing"] == "fine"
+    assert step.outputs["when"].startswith(str(timezone.now().year))
