@@ -1,0 +1,89 @@
+"""Calls: only a plain name from the function registry, with positional arguments.
+
+`len(x)` compiles; `x.lower()`, `getattr(x, "y")`, `len(x=1)` and `len(*xs)` do not.
+Arity is checked when compiling, argument types when evaluating.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any
+
+from .errors import ConditionRuntimeError, did_you_mean
+from .functions import REGISTRY, Context, Function
+from .parser import NAMESPACES
+
+if TYPE_CHECKING:
+    from .compiler import Compiler, Evaluator
+
+
+def compile_call(compiler: Compiler, node: ast.Call) -> Evaluator:
+    """The evaluator of a call of a registered function, or a `ConditionSyntaxError`."""
+    spec = _function_called(compiler, node)
+    if node.keywords:
+        raise compiler.refuse(node.keywords[0], f"{spec.name}() does not take named arguments")
+    _check_arity(compiler, node, spec)
+    arguments = [compiler.compile(argument) for argument in node.args]
+    implementation, site = spec.implementation, compiler.site(node)
+
+    def call(namespaces: Any, context: Context) -> Any:
+        values = [argument(namespaces, context) for argument in arguments]
+        try:
+            if spec.needs_context:
+                return implementation(context, *values)
+            return implementation(*values)
+        except ConditionRuntimeError as error:
+            raise site.error(error.message) from None
+        except (TypeError, ValueError, ArithmeticError) as error:
+            raise site.error(f"{spec.name}() could not be evaluated: {error}") from None
+
+    if len(arguments) != 1 or spec.needs_context:
+        return call
+    (only,) = arguments
+
+    # One argument without context is the common case (len, lower, int, …): no list.
+    def call_one(namespaces: Any, context: Context) -> Any:
+        value = only(namespaces, context)
+        try:
+            return implementation(value)
+        except ConditionRuntimeError as error:
+            raise site.error(error.message) from None
+        except (TypeError, ValueError, ArithmeticError) as error:
+            raise site.error(f"{spec.name}() could not be evaluated: {error}") from None
+
+    return call_one
+
+
+def _function_called(compiler: Compiler, node: ast.Call) -> Function:
+    callee = node.func
+    if isinstance(callee, ast.Attribute):
+        hint = f"; write {callee.attr}(…) instead" if callee.attr in REGISTRY else ""
+        raise compiler.refuse(node, f"methods cannot be called{hint}")
+    if not isinstance(callee, ast.Name):
+        raise compiler.refuse(node, "only functions can be called, e.g. len(x)")
+    spec = REGISTRY.get(callee.id)
+    if spec is not None:
+        return spec
+    if callee.id in NAMESPACES:
+        raise compiler.refuse(node, f"'{callee.id}' cannot be called")
+    if callee.id.startswith("_"):
+        raise compiler.refuse(node, f"names starting with '_' are not allowed ('{callee.id}')")
+    hint = did_you_mean(callee.id, REGISTRY)
+    raise compiler.refuse(node, f"unknown function '{callee.id}'{hint}")
+
+
+def _check_arity(compiler: Compiler, node: ast.Call, spec: Function) -> None:
+    given = len(node.args)
+    if spec.min_args <= given and (spec.max_args is None or given <= spec.max_args):
+        return
+    if spec.max_args is None:
+        expected = f"at least {_arguments(spec.min_args)}"
+    elif spec.min_args == spec.max_args:
+        expected = _arguments(spec.min_args) if spec.min_args else "no arguments"
+    else:
+        expected = f"{spec.min_args} or {_arguments(spec.max_args)}"
+    raise compiler.refuse(node, f"{spec.name}() takes {expected} ({given} given)")
+
+
+def _arguments(count: int) -> str:
+    return f"{count} argument" if count == 1 else f"{count} arguments"

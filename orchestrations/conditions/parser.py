@@ -1,0 +1,187 @@
+"""From source text to a Python `ast` tree, with positions an admin can use.
+
+The text is parsed by `ast.parse(mode="eval")` and nothing else: it is never compiled or
+run by Python. Line breaks count as spaces (a long condition may be wrapped), leading
+spaces are allowed, and every position is a 1-based character offset into the
+original text.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass, field
+
+from .errors import ConditionSyntaxError
+
+NAMESPACES = frozenset({"record", "vars", "steps", "run"})
+MAX_SOURCE_LENGTH = 5000
+# Evaluation recurses once per level of the tree; this keeps it far from Python's
+# recursion limit even when the engine calls in from deep in a request.
+MAX_DEPTH = 50
+FILENAME = "<condition>"
+
+# Python warns about oddities such as `1and 2` while parsing; for an admin's expression
+# that is noise in the server log (the expression is refused or works either way).
+warnings.filterwarnings("ignore", module=FILENAME)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A dotted path the expression reads, e.g. ("steps", "review", "decision"), with the
+    position of each part of it."""
+
+    path: tuple[str, ...]
+    positions: tuple[int, ...]
+
+
+@dataclass
+class Parsed:
+    source: str
+    tree: ast.expr
+    lead: int  # characters skipped at the start
+    _encoded: bytes = field(repr=False, default=b"")
+
+    def position(self, node: ast.AST) -> int:
+        """1-based position of `node` in the source."""
+        return self._character_position(_columns(node)[0])
+
+    def position_after(self, node: ast.AST) -> int:
+        """1-based position of the first character after `node`."""
+        return self._character_position(_columns(node)[1])
+
+    def attribute_position(self, node: ast.Attribute) -> int:
+        """1-based position of the name in `value.name`."""
+        return self._character_position(_columns(node)[1] - len(node.attr.encode()))
+
+    def _character_position(self, byte_column: int) -> int:
+        # ast counts UTF-8 bytes; people count characters.
+        column = byte_column
+        if self._encoded:
+            column = len(self._encoded[:byte_column].decode("utf-8", errors="ignore"))
+        return self.lead + column + 1
+
+    def text(self, node: ast.AST) -> str:
+        """`node` written out (normalised by `ast.unparse`), for messages."""
+        return ast.unparse(node)
+
+
+def _columns(node: ast.AST) -> tuple[int, int]:
+    """Start and end byte columns of an expression node (typeshed puts these on subclasses
+    of `ast.AST` only)."""
+    return node.col_offset, node.end_col_offset or node.col_offset  # type: ignore[attr-defined]
+
+
+def parse(source: str) -> Parsed:
+    """Parse `source` into a tree or raise `ConditionSyntaxError` with a position."""
+    if not isinstance(source, str):
+        raise ConditionSyntaxError(f"an expression must be text, not {type(source).__name__}")
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise ConditionSyntaxError(
+            f"the expression is too long ({len(source)} characters, at most {MAX_SOURCE_LENGTH})",
+            source=source,
+        )
+    flat = source.replace("\r", " ").replace("\n", " ")
+    body = flat.lstrip()
+    lead = len(flat) - len(body)
+    if not body.strip():
+        raise ConditionSyntaxError("the expression is empty", source=source)
+    try:
+        tree = ast.parse(body, filename=FILENAME, mode="eval")
+    except SyntaxError as error:
+        raise _syntax_error(error, source, lead) from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ConditionSyntaxError(
+            "the expression is nested too deeply or contains invalid characters",
+            source=source,
+        ) from None
+    encoded = b"" if body.isascii() else body.encode()
+    parsed = Parsed(source, tree.body, lead, encoded)
+    _check_depth(parsed)
+    return parsed
+
+
+def _syntax_error(error: SyntaxError, source: str, lead: int) -> ConditionSyntaxError:
+    message = error.msg or "invalid syntax"
+    # Python suggests the walrus operator, which the language does not have.
+    message = message.replace("'==' or ':=' instead of '='", "'==' instead of '='")
+    if "null bytes" in message:
+        message = "the expression contains invalid characters"
+    if not error.offset:
+        # Python reports an expression that stops short at offset 0.
+        if message == "invalid syntax":
+            message = "the expression is incomplete"
+        return ConditionSyntaxError(message, source=source, position=len(source.rstrip()))
+    position = max(1, min(lead + error.offset, len(source)))
+    return ConditionSyntaxError(message, source=source, position=position)
+
+
+def _check_depth(parsed: Parsed) -> None:
+    pending: list[tuple[ast.AST, int]] = [(parsed.tree, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise ConditionSyntaxError(
+                f"the expression is nested too deeply (more than {MAX_DEPTH} levels)",
+                source=parsed.source,
+                position=parsed.position(node) if hasattr(node, "col_offset") else None,
+            )
+        pending.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def chain_of(node: ast.AST, parsed: Parsed) -> Reference | None:
+    """The dotted path `node` reads when it is one (`steps.review.decision`,
+    `vars["amount"]`), else None. Subscripts by a literal text count as a dotted part."""
+    parts: list[str] = []
+    positions: list[int] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            positions.append(parsed.attribute_position(node))
+            node = node.value
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        ):
+            parts.append(node.slice.value)
+            positions.append(parsed.position(node.slice))
+            node = node.value
+        elif isinstance(node, ast.Name) and node.id in NAMESPACES:
+            parts.append(node.id)
+            positions.append(parsed.position(node))
+            return Reference(tuple(reversed(parts)), tuple(reversed(positions)))
+        else:
+            return None
+
+
+def collect_references(parsed: Parsed) -> tuple[Reference, ...]:
+    """Every dotted path the expression reads (the longest one at each place), in the
+    order they appear. `changed("field")` counts as reading `record.field`."""
+    found: list[Reference] = []
+    pending: list[ast.AST] = [parsed.tree]
+    while pending:
+        node = pending.pop()
+        reference = chain_of(node, parsed)
+        if reference is not None:
+            found.append(reference)
+            continue
+        field = _changed_field(node)
+        if field is not None:
+            position = parsed.position(field)
+            found.append(Reference(("record", str(field.value)), (position, position)))
+            continue
+        pending.extend(reversed(list(ast.iter_child_nodes(node))))
+    return tuple(sorted(found, key=lambda reference: reference.positions[0]))
+
+
+def _changed_field(node: ast.AST) -> ast.Constant | None:
+    """The literal field name of a `changed("field")` call."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return None
+    if node.func.id != "changed" or len(node.args) != 1:
+        return None
+    argument = node.args[0]
+    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+        return argument
+    return None

@@ -1,0 +1,98 @@
+"""What the language knows about values: how to name their kind in a message, how to
+show them as text, and which results are too large or not plain values at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from types import ModuleType
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+# Bounds that keep a hostile or careless expression from building huge values. Without
+# `**` sizes only grow by adding or multiplying what is already there, so these are
+# reached only on purpose.
+MAX_INT_BITS = 4096
+MAX_LENGTH = 100_000
+
+NUMBER_TYPES = (int, float, Decimal)
+# Exact types a result may have without a closer look (checked with `type(x) in`).
+PLAIN_TYPES = frozenset(
+    {bool, int, float, str, type(None), Decimal, dt.date, dt.datetime, dt.time, dt.timedelta}
+)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, NUMBER_TYPES)
+
+
+def kind_of(value: Any) -> str:
+    """A short phrase for the kind of `value`, for error messages ("a number", "text")."""
+    if value is None:
+        return "empty (None)"
+    if isinstance(value, bool):
+        return "a yes/no value"
+    if isinstance(value, NUMBER_TYPES):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dt.datetime):
+        return "a date and time"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, models.Model):
+        return f"a {type(value).__name__} record"
+    return f"a value of type {type(value).__name__}"
+
+
+def display(value: Any) -> str:
+    """`value` as a person should read it in an email or a message: None is blank,
+    dates are ISO-like, records use their own `str()`, lists are comma-separated."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(display(item) for item in value)
+    return str(value)
+
+
+def too_large(value: Any) -> bool:
+    """Whether an arithmetic result exceeds the size bounds above."""
+    if type(value) is int:
+        return value.bit_length() > MAX_INT_BITS
+    if isinstance(value, str | list | tuple):
+        return len(value) > MAX_LENGTH
+    return False
+
+
+def is_plain_value(value: Any, depth: int = 0) -> bool:
+    """False for anything an expression must never hand back: functions, methods,
+    classes, modules (also inside the lists and mappings it returns)."""
+    if type(value) in PLAIN_TYPES:
+        return True
+    if callable(value) or isinstance(value, ModuleType | type):
+        return False
+    if depth > 20:
+        return False
+    if isinstance(value, list | tuple):
+        return all(is_plain_value(item, depth + 1) for item in value)
+    if isinstance(value, Mapping):
+        return all(
+            is_plain_value(key, depth + 1) and is_plain_value(item, depth + 1)
+            for key, item in value.items()
+        )
+    return True
