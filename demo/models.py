@@ -69,7 +69,7 @@ class LoanApplication(models.Model):
         ordering = ["-pk"]
 
     def __str__(self) -> str:
-        return f"Loan for {self.applicant_name} ({self.amount})"
+        return f"Loan for {self.applicant_name} (${self.amount:,.0f})"
 
 
 class Patient(models.Model):
