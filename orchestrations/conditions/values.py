@@ -9,6 +9,7 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
 
@@ -54,7 +55,8 @@ def kind_of(value: Any) -> str:
 
 def display(value: Any) -> str:
     """`value` as a person should read it in an email or a message: None is blank,
-    dates are ISO-like, records use their own `str()`, lists are comma-separated."""
+    dates are ISO-like, users their full name, other records their own `str()`,
+    lists are comma-separated."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -67,6 +69,8 @@ def display(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, list | tuple):
         return ", ".join(display(item) for item in value)
+    if isinstance(value, AbstractBaseUser):  # people by name, not by login
+        return value.get_full_name() or str(value)  # type: ignore[attr-defined]
     return str(value)
 
 

@@ -53,24 +53,30 @@ class RunContext:
 def run_context(
     run: Run, definition: VersionDef, *, changed_fields: Collection[str] | None = None
 ) -> RunContext:
-    """Build the namespaces of `run` (two queries: completed step outputs, the record)."""
+    """Build the namespaces of `run` (two queries: its step runs, the record)."""
     steps: dict[str, dict[str, Any]] = {}
     for step in definition.step_by_key.values():
         steps[step.key] = dict.fromkeys([*step.output_types(), *STEP_META])
-    completed = (
-        StepRun.objects.filter(run=run, status=StepRunStatus.COMPLETED)
+    # Each step reads as its latest visit: after a loop back, a step of the stage
+    # being redone reads as None again until it completes anew.
+    latest: dict[int, StepRun] = {}
+    for step_run in (
+        StepRun.objects.filter(run=run)
         .select_related("completed_by")
-        .order_by("finished_at", "pk")
-        .only("step_id", "outputs", "finished_at", "completed_by")
-    )
-    for step_run in completed:  # later visits of a stage overwrite earlier ones
+        .order_by("pk")
+        .only("step_id", "status", "outputs", "finished_at", "completed_by")
+    ):
+        latest[step_run.step_id] = step_run
+    for step_run in latest.values():
+        if step_run.status != StepRunStatus.COMPLETED:
+            continue
         step = definition.step_by_id[step_run.step_id]
         types = step.output_types()
         outputs = {k: from_json(types.get(k, ""), v) for k, v in (step_run.outputs or {}).items()}
         steps[step.key].update(outputs)
         steps[step.key]["completed_by"] = step_run.completed_by
         steps[step.key]["completed_at"] = step_run.finished_at
-    variables = dict.fromkeys(i.key for i in definition.inputs)
+    variables = dict.fromkeys(definition.variable_keys)
     input_types = {i.key: i.type for i in definition.inputs}
     variables.update(
         {k: from_json(input_types.get(k, ""), v) for k, v in (run.variables or {}).items()}

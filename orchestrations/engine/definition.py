@@ -94,6 +94,7 @@ class VersionDef:
     inputs: tuple[FieldDef, ...]
     stage_visit_limit: int
     allow_concurrent_runs: bool
+    variable_keys: tuple[str, ...] = ()  # inputs, and names set by set_variables steps
     stage_by_key: dict[str, StageDef] = field(default_factory=dict)
     stage_by_id: dict[int, StageDef] = field(default_factory=dict)
     step_by_key: dict[str, StepDef] = field(default_factory=dict)
@@ -211,6 +212,7 @@ def _load(version_id: int) -> VersionDef:
         inputs=tuple(_field_def(i) for i in version.inputs.all()),
         stage_visit_limit=version.stage_visit_limit,
         allow_concurrent_runs=version.allow_concurrent_runs,
+        variable_keys=_variable_keys(version, stages),
     )
     for stage_def in definition.stages:
         definition.stage_by_key[stage_def.key] = stage_def
@@ -219,3 +221,13 @@ def _load(version_id: int) -> VersionDef:
             definition.step_by_key[step_def.key] = step_def
             definition.step_by_id[step_def.id] = step_def
     return definition
+
+
+def _variable_keys(version: Version, stages: list[StageDef]) -> tuple[str, ...]:
+    keys = [i.key for i in version.inputs.all()]
+    for stage in stages:
+        for step in stage.steps:
+            values = step.action_inputs.get("values") if step.action == "set_variables" else None
+            if isinstance(values, dict):
+                keys.extend(k for k in values if k not in keys)
+    return tuple(keys)

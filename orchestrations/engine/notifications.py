@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -55,17 +54,14 @@ def notify_assignment(
 ) -> None:
     """Tell the assignee (every member of a team queue) that work is waiting."""
     default_subject = f"New work: {step.name} ({item.run.orchestration.name})"
-    subject = _render(step.email_subject, context, default_subject)
+    subject = _render(step.email_subject, context) or default_subject
     lines = [
         f"{step.name} is waiting for you in {item.run}.",
         reason,
         f"Due: {item.due_at:%Y-%m-%d %H:%M %Z}" if item.due_at else "",
-        f"Open it: {work_item_url(item)}",
     ]
-    default_body = "\n".join(line for line in lines if line)
-    body = _render(step.email_body, context, default_body)
-    if step.email_body:
-        body = f"{body}\n\nOpen it: {work_item_url(item)}"
+    body = _render(step.email_body, context) or "\n".join(line for line in lines if line)
+    body = f"{body}\n\nOpen it: {work_item_url(item)}"
     send_after_commit(recipients_of(item), subject, body)
 
 
@@ -93,11 +89,13 @@ def send_after_commit(recipients: list[str], subject: str, body: str) -> None:
     transaction.on_commit(send)
 
 
-def _render(template: str, context: RunContext, default: str) -> Any:
+def _render(template: str, context: RunContext) -> str:
+    """The admin's text with its placeholders filled in; "" (use the default text)
+    when there is none or it cannot be rendered for this run."""
     if not template:
-        return default
+        return ""
     try:
         return context.render(template)
     except ConditionError as error:
         logger.warning("Email template failed (%s); using the default text.", error)
-        return default
+        return ""

@@ -56,11 +56,21 @@ def plan_stage(stage: StageDef, statuses: Mapping[str, str], evaluate: Evaluate)
             if ready:
                 plan.start.append(step.key)
         current = ""
-        all_done = all(after[s.key] == StepRunStatus.COMPLETED for s in stage.steps)
-        plan.exit_stage = all_done or bool(stage.exit_condition and evaluate(stage.exit_condition))
+        plan.exit_stage = _settled(stage, after, plan) or bool(
+            stage.exit_condition and evaluate(stage.exit_condition)
+        )
     except ConditionError as error:
         return StagePlan(failed_step=current, error=_describe(error, stage, current))
     return plan
+
+
+def _settled(stage: StageDef, statuses: Mapping[str, str], plan: StagePlan) -> bool:
+    """Nothing is running and nothing can start: every step is complete, or waits on
+    a condition that does not hold (it is then skipped, i.e. discontinued)."""
+    if plan.start:
+        return False
+    done = (StepRunStatus.COMPLETED, StepRunStatus.NOT_STARTED)
+    return all(statuses[s.key] in done for s in stage.steps)
 
 
 @dataclass(frozen=True)

@@ -385,7 +385,7 @@ def user():
         ("record.is_active", True),
         ("record.pk", None),
         ("record.id", None),
-        ("str(record)", "ann"),
+        ("str(record)", "Ann"),  # people read by their full name
     ],
 )
 def test_a_record_reads_its_fields(user, source, expected):

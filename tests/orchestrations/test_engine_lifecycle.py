@@ -337,3 +337,76 @@ def test_every_transition_is_on_the_timeline():
     ]
     with pytest.raises(TransitionRefused, match="completed"):
         work_item_complete(WorkItem.objects.get(run=run), by=ann, data={})
+
+
+def test_an_optional_step_whose_condition_does_not_hold_is_skipped(after_commit):
+    csm = make_user("csm")
+    b = VersionBuilder("optional")
+    form = b.form("f", [field("notes")])
+    training = b.stage("training")
+    b.step(training, "sessions", form=form, user=csm)
+    b.step(training, "exec_briefing", form=form, user=csm, when="record.amount > 100000")
+    b.step(b.stage("golive"), "launch", form=form, user=csm)
+    b.activate()
+    run = run_start(b.orchestration, record=Account.objects.create(name="Small", amount=500))
+
+    work_item_complete(item_for(run, "sessions"), by=csm, data={})
+    assert statuses(run) == {
+        "sessions": "completed",
+        "exec_briefing": "discontinued",
+        "launch": "in_progress",
+    }
+
+
+def test_after_a_loop_back_the_redone_steps_read_as_not_yet_done():
+    officer = make_user("officer")
+    b = VersionBuilder("redo", max_stage_visits=3)
+    form = b.form("f", [field("answer", "choice", choices=["again", "done"])])
+    ask = b.stage("ask", exit_condition="steps.question.answer == 'skip-me'")
+    b.step(ask, "question", form=form, user=officer)
+    b.step(ask, "follow_up", form=form, user=officer, when="steps.question.answer == 'again'")
+    b.outcome(ask, "steps.question.answer == 'again'", ask)
+    b.activate()
+    run = run_start(b.orchestration)
+
+    work_item_complete(item_for(run, "question"), by=officer, data={"answer": "again"})
+    work_item_complete(item_for(run, "follow_up"), by=officer, data={})
+    # second visit: `steps.question.answer` is None again, so follow_up waits
+    second = StageRun.objects.get(run=run, visit=2)
+    assert {s.step.key: s.status for s in second.step_runs.select_related("step")} == {
+        "question": "in_progress",
+        "follow_up": "not_started",
+    }
+    work_item_complete(item_for(run, "question"), by=officer, data={"answer": "done"})
+    run.refresh_from_db()
+    assert run.status == "completed"
+
+
+def test_variables_set_by_a_later_step_read_as_none_until_then():
+    ops = make_user("ops")
+    b = VersionBuilder("vars")
+    form = b.form("f", [field("notes")])
+    stage = b.stage("s")
+    b.step(stage, "first", form=form, user=ops)
+    b.step(stage, "second", form=form, user=ops, when="vars.tenant_id != None")
+    b.step(stage, "provision", action="set_variables", action_inputs={"values": {"tenant_id": 7}})
+    b.activate()
+    run = run_start(b.orchestration)
+    assert statuses(run)["second"] == "not_started"
+    assert run.status == "in_progress"
+
+
+def test_notification_emails_carry_one_link(after_commit):
+    ann = make_user("ann")
+    b = VersionBuilder("links")
+    form = b.form("f", [field("notes")])
+    stage = b.stage("s")
+    b.step(stage, "custom", form=form, user=ann, email_body="Hello {{ record.name }}")
+    b.step(stage, "broken", form=form, user=ann, email_body="Hello {{ vars.nope }}")
+    b.activate()
+    with after_commit():
+        run_start(b.orchestration, record=Account.objects.create(name="Acme"))
+    bodies = sorted(message.body for message in mail.outbox)
+    assert bodies[0].startswith("Broken is waiting for you")  # the default text
+    assert bodies[1].startswith("Hello Acme")
+    assert all(body.count("Open it: http") == 1 for body in bodies)

@@ -103,3 +103,13 @@ def test_decision_falls_back_to_default_then_to_next_stage_then_to_end():
     assert decide(d, review, truths()).target == END
     assert decide(d, plain, truths()).target == "last"
     assert decide(d, last, truths()).target == END
+
+
+def test_a_condition_step_that_cannot_start_is_skipped_once_nothing_else_runs():
+    s = stage("w", step("a"), step("vip", "condition", start_condition="vip"))
+    assert not plan_stage(s, {"a": RUN, "vip": NS}, truths()).exit_stage
+    assert plan_stage(s, {"a": DONE, "vip": NS}, truths()).exit_stage
+    # but it starts, and holds the stage open, if its condition holds by then
+    plan = plan_stage(s, {"a": DONE, "vip": NS}, truths("vip"))
+    assert plan.start == ["vip"]
+    assert not plan.exit_stage
