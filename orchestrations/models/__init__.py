@@ -1,15 +1,9 @@
-from .definitions import (
-    DecisionOutcome,
-    FieldType,
-    Form,
-    FormField,
-    InputVariable,
-    Orchestration,
-    Stage,
-    Step,
-    Version,
-)
-from .runs import Run, RunEvent, StageRun, StepRun, WorkItem
+from .choices import FieldType
+from .definitions import DecisionOutcome, Orchestration, Stage, Step, Version
+from .events import RunEvent
+from .forms import Form, FormField, InputVariable
+from .runs import Run, StageRun, StepRun
+from .work_items import WorkItem
 
 __all__ = [
     "DecisionOutcome",

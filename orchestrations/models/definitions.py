@@ -20,6 +20,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from ..exceptions import VersionLockedError
 from ..status import VersionStatus
+from .choices import AssigneeType, StartWhen, StepKind, TriggerOn, TriggerType
 
 key_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*$",
@@ -48,17 +49,6 @@ class Orchestration(models.Model):
     @property
     def active_version(self) -> Version | None:
         return self.versions.filter(status=VersionStatus.ACTIVE).first()
-
-
-class TriggerType(models.TextChoices):
-    MANUAL = "manual", "Started by a person or from code"
-    RECORD = "record", "When a record is created or updated"
-
-
-class TriggerOn(models.TextChoices):
-    CREATED = "created", "Created"
-    UPDATED = "updated", "Updated"
-    BOTH = "both", "Created or updated"
 
 
 class Version(FSMModelMixin, models.Model):
@@ -184,80 +174,6 @@ class VersionPart(models.Model):
         raise NotImplementedError
 
 
-class FieldType(models.TextChoices):
-    TEXT = "text", "Text"
-    LONG_TEXT = "long_text", "Long text"
-    NUMBER = "number", "Whole number"
-    DECIMAL = "decimal", "Decimal"
-    DATE = "date", "Date"
-    DATETIME = "datetime", "Date and time"
-    YES_NO = "yes_no", "Yes / no"
-    CHOICE = "choice", "Single choice"
-    MULTI_CHOICE = "multi_choice", "Multiple choice"
-    EMAIL = "email", "Email"
-    URL = "url", "URL"
-
-
-class FieldSpec(VersionPart):
-    """A typed value a person enters: a form field or a run's input variable."""
-
-    position = models.PositiveIntegerField(default=0)
-    key = key_field()
-    label = models.CharField(max_length=200)
-    type = models.CharField(max_length=16, choices=FieldType.choices, default=FieldType.TEXT)
-    required = models.BooleanField(default=False)
-    choices = models.JSONField(default=list, blank=True, help_text="Allowed values, for choices")
-    help_text = models.CharField(max_length=500, blank=True)
-    default = models.JSONField(null=True, blank=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["position", "pk"]
-
-    def __str__(self) -> str:
-        return self.label
-
-
-class InputVariable(FieldSpec):
-    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="inputs")
-
-    class Meta(FieldSpec.Meta):
-        constraints = [
-            models.UniqueConstraint(fields=["version", "key"], name="input_key_unique"),
-        ]
-
-    def owning_version(self) -> Version:
-        return self.version
-
-
-class Form(VersionPart):
-    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="forms")
-    key = key_field()
-    name = models.CharField(max_length=200)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["version", "key"], name="form_key_unique")]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def owning_version(self) -> Version:
-        return self.version
-
-
-class FormField(FieldSpec):
-    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="fields")
-
-    class Meta(FieldSpec.Meta):
-        constraints = [
-            models.UniqueConstraint(fields=["form", "key"], name="form_field_key_unique")
-        ]
-
-    def owning_version(self) -> Version:
-        return self.form.version
-
-
 class Stage(VersionPart):
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="stages")
     position = models.PositiveIntegerField(default=0)
@@ -311,23 +227,6 @@ class DecisionOutcome(VersionPart):
         return self.stage.version
 
 
-class StepKind(models.TextChoices):
-    INTERACTIVE = "interactive", "Interactive (a person completes a form)"
-    BACKGROUND = "background", "Background (an action runs)"
-
-
-class StartWhen(models.TextChoices):
-    STAGE_START = "stage_start", "When the stage starts"
-    AFTER = "after", "After other steps complete"
-    CONDITION = "condition", "When a condition holds"
-
-
-class AssigneeType(models.TextChoices):
-    USER = "user", "A user"
-    GROUP = "group", "A team queue"
-    EXPRESSION = "expression", "An expression"
-
-
 class Step(VersionPart):
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="steps")
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="steps")
@@ -346,7 +245,7 @@ class Step(VersionPart):
         blank=True, help_text="The step completes when this holds, whatever else happened."
     )
 
-    form = models.ForeignKey(Form, null=True, blank=True, on_delete=models.PROTECT)
+    form = models.ForeignKey("Form", null=True, blank=True, on_delete=models.PROTECT)
     assignee_type = models.CharField(max_length=16, choices=AssigneeType.choices, blank=True)
     assignee_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

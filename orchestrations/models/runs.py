@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -25,14 +24,13 @@ from ..status import (
     RunStatus,
     StageRunStatus,
     StepRunStatus,
-    WorkItemStatus,
 )
 from .definitions import Orchestration, Stage, Step, Version
 
 USER = settings.AUTH_USER_MODEL
 
 
-def _user_fk(related_name: str = "+", **kwargs: Any) -> models.ForeignKey:
+def user_fk(related_name: str = "+", **kwargs: Any) -> models.ForeignKey:
     return models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name=related_name, **kwargs
     )
@@ -62,7 +60,7 @@ class Run(FSMModelMixin, models.Model):
     # below allows only one open run per (orchestration, record).
     exclusive = models.BooleanField(default=True)
     variables = models.JSONField(default=dict, blank=True)
-    started_by = _user_fk("started_runs")
+    started_by = user_fk("started_runs")
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -186,7 +184,7 @@ class StepRun(FSMModelMixin, models.Model):
     error_message = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    completed_by = _user_fk()
+    completed_by = user_fk()
 
     # Background execution. Each dispatch carries a fresh token; a worker claims
     # the step by compare-and-set on (token, lease_until is null), so a message
@@ -255,129 +253,3 @@ class StepRun(FSMModelMixin, models.Model):
         self.failures = 0
         self.finished_at = None
         self.started_at = timezone.now()
-
-
-class WorkItemQuerySet(models.QuerySet["WorkItem"]):
-    def open(self) -> WorkItemQuerySet:
-        return self.filter(status__in=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED])
-
-    def visible_to(self, user: Any) -> WorkItemQuerySet:
-        """Items assigned to the user, claimed by them, or in one of their team queues."""
-        return self.filter(
-            Q(assignee_user=user) | Q(claimed_by=user) | Q(assignee_group__in=user.groups.all())
-        )
-
-
-class WorkItem(FSMModelMixin, models.Model):
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="work_items")
-    step_run = models.ForeignKey(StepRun, on_delete=models.CASCADE, related_name="work_items")
-    status = FSMField(choices=WorkItemStatus.choices, default=WorkItemStatus.OPEN, protected=True)
-    assignee_user = _user_fk("assigned_work_items")
-    assignee_group = models.ForeignKey(
-        Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="work_items"
-    )
-    claimed_by = _user_fk("claimed_work_items")
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    completed_by = _user_fk()
-    on_behalf_of = _user_fk(help_text="Whose work this was, when a delegate completed it")
-    data = models.JSONField(default=dict, blank=True, help_text="The submitted values")
-    draft_data = models.JSONField(default=dict, blank=True)
-
-    objects = WorkItemQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["due_at", "created_at", "pk"]
-        permissions = [("reassign_workitem", "Can reassign any work item")]
-        indexes = [
-            models.Index(fields=["assignee_user", "status"], name="workitem_user_status_idx"),
-            models.Index(fields=["assignee_group", "status"], name="workitem_group_status_idx"),
-            models.Index(fields=["claimed_by", "status"], name="workitem_claimed_status_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.step_run.step.name} ({self.run})"
-
-    @property
-    def assignee(self) -> Any:
-        return self.assignee_user or self.assignee_group
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in (WorkItemStatus.OPEN, WorkItemStatus.CLAIMED)
-
-    @property
-    def is_overdue(self) -> bool:
-        return self.is_open and self.due_at is not None and self.due_at < timezone.now()
-
-    @transition(field=status, source=WorkItemStatus.OPEN, target=WorkItemStatus.CLAIMED)
-    def claim(self, *, by: Any, **audit: Any) -> None:
-        self.claimed_by = by
-        self.claimed_at = timezone.now()
-
-    @transition(field=status, source=WorkItemStatus.CLAIMED, target=WorkItemStatus.OPEN)
-    def release(self, **audit: Any) -> None:
-        self.claimed_by = None
-        self.claimed_at = None
-
-    @transition(
-        field=status,
-        source=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED],
-        target=WorkItemStatus.COMPLETED,
-    )
-    def complete(self, *, by: Any, data: dict, on_behalf_of: Any = None, **audit: Any) -> None:
-        self.completed_by = by
-        self.completed_at = timezone.now()
-        self.on_behalf_of = on_behalf_of
-        self.data = data
-        self.draft_data = {}
-
-    @transition(
-        field=status,
-        source=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED],
-        target=WorkItemStatus.CANCELED,
-    )
-    def cancel(self, **audit: Any) -> None:
-        self.completed_at = timezone.now()
-
-    @transition(
-        field=status,
-        source=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED],
-        target=WorkItemStatus.OPEN,
-    )
-    def reassign(self, *, to_user: Any = None, to_group: Any = None, **audit: Any) -> None:
-        self.assignee_user = to_user
-        self.assignee_group = to_group
-        self.claimed_by = None
-        self.claimed_at = None
-
-
-class RunEvent(models.Model):
-    """An append-only row of a run's timeline: what changed, who did it, from → to."""
-
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    kind = models.CharField(max_length=64, help_text="e.g. step.complete, work_item.claim")
-    actor = _user_fk()
-    on_behalf_of = _user_fk()
-    stage_run = models.ForeignKey(StageRun, null=True, blank=True, on_delete=models.CASCADE)
-    step_run = models.ForeignKey(StepRun, null=True, blank=True, on_delete=models.CASCADE)
-    work_item = models.ForeignKey(WorkItem, null=True, blank=True, on_delete=models.CASCADE)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    message = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.from_status}→{self.to_status}".strip()
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("Run events are append-only.")
-        super().save(*args, **kwargs)

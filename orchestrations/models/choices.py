@@ -1,0 +1,45 @@
+"""The choices of a definition's fields (statuses live in `orchestrations.status`)."""
+
+from django.db import models
+
+
+class TriggerType(models.TextChoices):
+    MANUAL = "manual", "Started by a person or from code"
+    RECORD = "record", "When a record is created or updated"
+
+
+class TriggerOn(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    BOTH = "both", "Created or updated"
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", "Text"
+    LONG_TEXT = "long_text", "Long text"
+    NUMBER = "number", "Whole number"
+    DECIMAL = "decimal", "Decimal"
+    DATE = "date", "Date"
+    DATETIME = "datetime", "Date and time"
+    YES_NO = "yes_no", "Yes / no"
+    CHOICE = "choice", "Single choice"
+    MULTI_CHOICE = "multi_choice", "Multiple choice"
+    EMAIL = "email", "Email"
+    URL = "url", "URL"
+
+
+class StepKind(models.TextChoices):
+    INTERACTIVE = "interactive", "Interactive (a person completes a form)"
+    BACKGROUND = "background", "Background (an action runs)"
+
+
+class StartWhen(models.TextChoices):
+    STAGE_START = "stage_start", "When the stage starts"
+    AFTER = "after", "After other steps complete"
+    CONDITION = "condition", "When a condition holds"
+
+
+class AssigneeType(models.TextChoices):
+    USER = "user", "A user"
+    GROUP = "group", "A team queue"
+    EXPRESSION = "expression", "An expression"

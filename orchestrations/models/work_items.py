@@ -1,0 +1,112 @@
+"""Work items: the inbox entry for one interactive step, and who may act on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from ..status import WorkItemStatus
+from .runs import Run, StepRun, user_fk
+
+
+class WorkItemQuerySet(models.QuerySet["WorkItem"]):
+    def open(self) -> WorkItemQuerySet:
+        return self.filter(status__in=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED])
+
+    def visible_to(self, user: Any) -> WorkItemQuerySet:
+        """Items assigned to the user, claimed by them, or in one of their team queues."""
+        return self.filter(
+            Q(assignee_user=user) | Q(claimed_by=user) | Q(assignee_group__in=user.groups.all())
+        )
+
+
+class WorkItem(FSMModelMixin, models.Model):
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="work_items")
+    step_run = models.ForeignKey(StepRun, on_delete=models.CASCADE, related_name="work_items")
+    status = FSMField(choices=WorkItemStatus.choices, default=WorkItemStatus.OPEN, protected=True)
+    assignee_user = user_fk("assigned_work_items")
+    assignee_group = models.ForeignKey(
+        Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="work_items"
+    )
+    claimed_by = user_fk("claimed_work_items")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = user_fk()
+    on_behalf_of = user_fk(help_text="Whose work this was, when a delegate completed it")
+    data = models.JSONField(default=dict, blank=True, help_text="The submitted values")
+    draft_data = models.JSONField(default=dict, blank=True)
+
+    objects = WorkItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "created_at", "pk"]
+        permissions = [("reassign_workitem", "Can reassign any work item")]
+        indexes = [
+            models.Index(fields=["assignee_user", "status"], name="workitem_user_status_idx"),
+            models.Index(fields=["assignee_group", "status"], name="workitem_group_status_idx"),
+            models.Index(fields=["claimed_by", "status"], name="workitem_claimed_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step_run.step.name} ({self.run})"
+
+    @property
+    def assignee(self) -> Any:
+        return self.assignee_user or self.assignee_group
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (WorkItemStatus.OPEN, WorkItemStatus.CLAIMED)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at is not None and self.due_at < timezone.now()
+
+    @transition(field=status, source=WorkItemStatus.OPEN, target=WorkItemStatus.CLAIMED)
+    def claim(self, *, by: Any, **audit: Any) -> None:
+        self.claimed_by = by
+        self.claimed_at = timezone.now()
+
+    @transition(field=status, source=WorkItemStatus.CLAIMED, target=WorkItemStatus.OPEN)
+    def release(self, **audit: Any) -> None:
+        self.claimed_by = None
+        self.claimed_at = None
+
+    @transition(
+        field=status,
+        source=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED],
+        target=WorkItemStatus.COMPLETED,
+    )
+    def complete(self, *, by: Any, data: dict, on_behalf_of: Any = None, **audit: Any) -> None:
+        self.completed_by = by
+        self.completed_at = timezone.now()
+        self.on_behalf_of = on_behalf_of
+        self.data = data
+        self.draft_data = {}
+
+    @transition(
+        field=status,
+        source=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED],
+        target=WorkItemStatus.CANCELED,
+    )
+    def cancel(self, **audit: Any) -> None:
+        self.completed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED],
+        target=WorkItemStatus.OPEN,
+    )
+    def reassign(self, *, to_user: Any = None, to_group: Any = None, **audit: Any) -> None:
+        self.assignee_user = to_user
+        self.assignee_group = to_group
+        self.claimed_by = None
+        self.claimed_at = None
