@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 
-from .models.definitions import FieldType
+from .models.choices import FieldType
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from orchestrations.models import (
     Step,
     Version,
 )
-from orchestrations.models.definitions import AssigneeType, StartWhen, StepKind
+from orchestrations.models.choices import AssigneeType, StartWhen, StepKind
 
 
 def make_user(username: str, *groups: Group, **fields: Any) -> User:

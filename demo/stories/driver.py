@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from orchestrations.engine import step_execute, work_item_claim, work_item_complete
 from orchestrations.models import Run, StepRun, WorkItem
-from orchestrations.models.definitions import StepKind
+from orchestrations.models.choices import StepKind
 from orchestrations.status import StepRunStatus, WorkItemStatus
 
 # Background steps that start one another finish within a few rounds; more means

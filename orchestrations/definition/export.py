@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.duration import duration_iso_string
 
 from ..models import DecisionOutcome, Step, Version
-from ..models.definitions import AssigneeType, StartWhen, TriggerType
+from ..models.choices import AssigneeType, StartWhen, TriggerType
 from .schema import END, FORMAT, STAGE_START
 
 

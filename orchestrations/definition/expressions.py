@@ -12,7 +12,7 @@ from django.db import models
 
 from ..actions import UnknownActionError, get_action
 from ..conditions import LEAF, OPEN, check, check_template, model_schema
-from ..models.definitions import StepKind, TriggerType
+from ..models.choices import StepKind, TriggerType
 from .problems import Problem, child, stage_paths, step_paths
 
 SET_VARIABLES = "set_variables"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models.definitions import StepKind
+from ..models.choices import StepKind
 from .problems import WARNING, Problem, child, stage_paths, step_paths
 from .schema import END
 

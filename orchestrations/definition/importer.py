@@ -21,7 +21,7 @@ from ..models import (
     Step,
     Version,
 )
-from ..models.definitions import StartWhen
+from ..models.choices import StartWhen
 from .problems import DefinitionError, errors_of
 from .schema import END, STAGE_START
 from .validate import check_definition

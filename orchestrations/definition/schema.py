@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.dateparse import parse_duration
 from django.utils.duration import duration_iso_string
 
-from ..models.definitions import FieldType, StepKind, TriggerOn, TriggerType
+from ..models.choices import FieldType, StepKind, TriggerOn, TriggerType
 from .problems import Problem, child
 
 FORMAT = 1

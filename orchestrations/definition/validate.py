@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 
 from ..actions import UnknownActionError, get_action, registered_actions
 from ..fields import FieldDef, clean_values
-from ..models.definitions import FieldType, StepKind, TriggerType
+from ..models.choices import FieldType, StepKind, TriggerType
 from .expressions import check_expressions, trigger_model
 from .graph import check_graph
 from .problems import Problem, child, stage_paths, step_paths

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 
 from ..conditions import ConditionError
 from ..exceptions import AssigneeError
-from ..models.definitions import AssigneeType
+from ..models.choices import AssigneeType
 from .context import RunContext
 from .definition import StepDef
 

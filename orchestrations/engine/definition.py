@@ -14,7 +14,7 @@ from typing import Any
 
 from ..fields import FieldDef
 from ..models import Version
-from ..models.definitions import StepKind
+from ..models.choices import StepKind
 
 END = "end"  # a decision target that ends the run
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..conditions import ConditionError
-from ..models.definitions import StartWhen
+from ..models.choices import StartWhen
 from ..status import StepRunStatus
 from .definition import END, StageDef, VersionDef
 

@@ -13,7 +13,7 @@ from django.db import models
 from ..conditions import ConditionError, evaluate_condition
 from ..exceptions import HandoffError
 from ..models import Run, Version
-from ..models.definitions import TriggerOn, TriggerType
+from ..models.choices import TriggerOn, TriggerType
 from ..status import RunStatus, VersionStatus
 from .locking import locked_run
 from .progress import advance

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db import models
 
 from ..models import Run, Version
-from ..models.definitions import TriggerType
+from ..models.choices import TriggerType
 from ..status import VersionStatus
 
 WATCH_SECONDS = 5.0

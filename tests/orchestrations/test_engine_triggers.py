@@ -5,7 +5,7 @@ import pytest
 from demo.models import Account
 from orchestrations.engine import DuplicateRunError, run_cancel, run_start
 from orchestrations.models import Run
-from orchestrations.models.definitions import TriggerOn, TriggerType
+from orchestrations.models.choices import TriggerOn, TriggerType
 from tests.factories import VersionBuilder, field, make_user
 
 pytestmark = pytest.mark.django_db
