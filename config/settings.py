@@ -125,7 +125,7 @@ SUPPORT_EMAILS = env.list("HANDOFF_SUPPORT_EMAILS", default=[])
 SITE_URL = env.str("HANDOFF_SITE_URL", default="http://127.0.0.1:8000")
 
 # Celery: a broker that needs no server by default (folders under var/).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 _queue_dir = DATA_DIR / "celery"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {

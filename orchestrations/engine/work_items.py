@@ -94,7 +94,7 @@ def work_item_complete(
                 claimed_by=item.claimed_by,
             )
         if not can_act_on(by, item) and not _acts_for(by, on_behalf_of, item):
-            raise NotAllowed("This item is not assigned to you.")
+            raise NotAllowed(f"This item is assigned to {_name(item.assignee)}, not to you.")
         _refuse_unless_running(run, item)
         definition = version_definition(run.version)
         step = definition.step_by_id[item.step_run.step_id]

@@ -263,8 +263,8 @@ def test_reassign_notifies_the_new_assignee_and_the_old_one_loses_it(after_commi
     assert item.assignee_user == bob
     assert mail.outbox[-1].to == ["bob@example.com"]
     assert "on holiday" in mail.outbox[-1].body
-    with pytest.raises(NotAllowed):
-        work_item_complete(item, by=ann, data={})
+    with pytest.raises(NotAllowed, match="assigned to Bob, not to you"):
+        work_item_complete(item, by=ann, data={})  # Ann's page went stale
     event = RunEvent.objects.filter(work_item=item, kind="work_item.reassign").get()
     assert event.actor == ann
     assert "on holiday" in event.message
