@@ -6,7 +6,7 @@ conftest runs).
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "page" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_engine_caches() -> Iterator[None]:
+    """Tests reuse primary keys: no cached definition or watched model may leak between them."""
+    from orchestrations.engine.definition import clear_definition_cache
+    from orchestrations.engine.watch import forget_watched_models
+
+    clear_definition_cache()
+    forget_watched_models()
+    yield
+    clear_definition_cache()
+    forget_watched_models()
 
 
 @pytest.fixture(scope="session")

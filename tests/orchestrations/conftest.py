@@ -3,9 +3,6 @@ from contextlib import AbstractContextManager
 
 import pytest
 
-from orchestrations.engine.definition import clear_definition_cache
-from orchestrations.engine.watch import forget_watched_models
-
 
 @pytest.fixture(autouse=True, scope="session")
 def _celery_runs_tasks_in_process() -> Iterator[None]:
@@ -17,15 +14,6 @@ def _celery_runs_tasks_in_process() -> Iterator[None]:
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = was
-
-
-@pytest.fixture(autouse=True)
-def _fresh_engine_caches() -> Iterator[None]:
-    clear_definition_cache()
-    forget_watched_models()
-    yield
-    clear_definition_cache()
-    forget_watched_models()
 
 
 @pytest.fixture
