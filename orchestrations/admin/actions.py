@@ -156,17 +156,11 @@ def confirm_cancel(
     *,
     bulk: bool,
 ) -> TemplateResponse:
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": "Cancel runs?" if len(runs) > 1 else "Cancel this run?",
-        "opts": modeladmin.opts,
-        "runs": runs,
-        "form": form,
-        "bulk": bulk,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "confirmed": CONFIRMED,
-    }
-    return TemplateResponse(request, "admin/orchestrations/run/cancel_confirmation.html", context)
+    title = "Cancel runs?" if len(runs) > 1 else "Cancel this run?"
+    return _intermediate_page(
+        modeladmin, request, "admin/orchestrations/run/cancel_confirmation.html",
+        title=title, form=form, bulk=bulk, runs=runs,
+    )  # fmt: skip
 
 
 def render_reassign(
@@ -177,17 +171,25 @@ def render_reassign(
     *,
     bulk: bool,
 ) -> TemplateResponse:
+    title = "Reassign work items" if len(items) > 1 else "Reassign this work item"
+    return _intermediate_page(
+        modeladmin, request, "admin/orchestrations/workitem/reassign.html",
+        title=title, form=form, bulk=bulk, items=items,
+    )  # fmt: skip
+
+
+def _intermediate_page(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, template: str, **context: Any
+) -> TemplateResponse:
+    """A page between choosing an action and doing it, in the admin's frame."""
     context = {
         **modeladmin.admin_site.each_context(request),
-        "title": "Reassign work items" if len(items) > 1 else "Reassign this work item",
         "opts": modeladmin.opts,
-        "items": items,
-        "form": form,
-        "bulk": bulk,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "confirmed": CONFIRMED,
+        **context,
     }
-    return TemplateResponse(request, "admin/orchestrations/workitem/reassign.html", context)
+    return TemplateResponse(request, template, context)
 
 
 def reassign_items(
