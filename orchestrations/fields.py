@@ -75,17 +75,6 @@ def build_form_class(specs: Iterable[FieldDef], name: str = "DefinedForm") -> ty
     return type(name, (forms.Form,), fields)
 
 
-def initial_values(specs: Iterable[FieldDef], saved: Mapping[str, Any] | None = None) -> dict:
-    """Defaults, overlaid with values saved earlier (a draft), as form initial data."""
-    values = {s.key: to_json(s.type, s.default) for s in specs if s.default not in (None, "")}
-    values.update(saved or {})
-    if "yes_no" in {s.type for s in specs}:
-        for s in specs:
-            if s.type == FieldType.YES_NO and isinstance(values.get(s.key), bool):
-                values[s.key] = "yes" if values[s.key] else "no"
-    return values
-
-
 def to_json(field_type: str, value: Any) -> Any:
     """A cleaned form value as stored in JSON (dates as ISO text, decimals as text)."""
     if value is None or value == "":

@@ -47,11 +47,6 @@ class WorkItemStatus(models.TextChoices):
 # staff can resume it.
 OPEN_RUN_STATUSES = (RunStatus.IN_PROGRESS, RunStatus.SUSPENDED, RunStatus.ERROR)
 OPEN_WORK_ITEM_STATUSES = (WorkItemStatus.OPEN, WorkItemStatus.CLAIMED)
-FINISHED_STEP_STATUSES = (
-    StepRunStatus.COMPLETED,
-    StepRunStatus.DISCONTINUED,
-    StepRunStatus.CANCELED,
-)
 
 
 def status_phrase(status: str) -> str:

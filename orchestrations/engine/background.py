@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +22,7 @@ from django.utils import timezone
 
 from ..actions import ActionContext, ActionResult, get_action
 from ..events import record_event
-from ..models import StepRun
+from ..models import Run, StepRun
 from ..status import RunStatus, StepRunStatus
 from .context import run_context
 from .definition import version_definition
@@ -82,13 +84,10 @@ def step_execute(step_run_id: int, token: str) -> str:
 
 
 def attempt_succeeded(step_run_id: int, token: str, result: ActionResult) -> None:
-    step_run = _claimed_step(step_run_id, token)
-    if step_run is None:
-        return
-    with locked_run(step_run.run_id) as run:
-        step_run = _claimed_step(step_run_id, token)
-        if step_run is None:  # discontinued, canceled or re-dispatched meanwhile
+    with locked_claim(step_run_id, token) as claim:
+        if claim is None:
             return
+        run, step_run = claim
         if result.wait_until is not None:
             schedule_attempt(step_run, at=result.wait_until)
             step_run.save()
@@ -112,13 +111,10 @@ def attempt_succeeded(step_run_id: int, token: str, result: ActionResult) -> Non
 
 
 def attempt_failed(step_run_id: int, token: str, message: str) -> None:
-    step_run = _claimed_step(step_run_id, token)
-    if step_run is None:
-        return
-    with locked_run(step_run.run_id) as run:
-        step_run = _claimed_step(step_run_id, token)
-        if step_run is None:
+    with locked_claim(step_run_id, token) as claim:
+        if claim is None:
             return
+        run, step_run = claim
         step = version_definition(run.version).step_by_id[step_run.step_id]
         step_run.failures += 1
         step_run.error_message = message
@@ -170,12 +166,25 @@ def _hold(run: Any, step_run: StepRun, held: dict[str, Any]) -> None:
     record_event(run, "step.hold", step_run=step_run, message="Result held until the run resumes.")
 
 
-def _claimed_step(step_run_id: int, token: str) -> StepRun | None:
-    return (
-        StepRun.objects.select_related("stage_run")
-        .filter(pk=step_run_id, dispatch_token=token, status=StepRunStatus.IN_PROGRESS)
-        .first()
-    )
+@contextmanager
+def locked_claim(step_run_id: int, token: str) -> Iterator[tuple[Run, StepRun] | None]:
+    """The run locked and the step re-read, if the attempt `token` still holds the
+    step; None when it was discontinued, canceled or re-dispatched meanwhile."""
+    run_id = StepRun.objects.filter(pk=step_run_id).values_list("run_id", flat=True).first()
+    if run_id is None:
+        yield None
+        return
+    with locked_run(run_id) as run:
+        step_run = (
+            StepRun.objects.select_related("stage_run")
+            .filter(pk=step_run_id, dispatch_token=token, status=StepRunStatus.IN_PROGRESS)
+            .first()
+        )
+        if step_run is None:
+            yield None
+            return
+        step_run.run = step_run.stage_run.run = run
+        yield run, step_run
 
 
 def sweep() -> dict[str, int]:

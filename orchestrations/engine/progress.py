@@ -128,6 +128,12 @@ def exit_stage(
 def start_step(run: Run, step_run: StepRun, step: StepDef, context: RunContext) -> bool:
     """Start a step: a work item for a person, or a message for a worker. False if it failed."""
     step_run.start()
+    return _hand_out(run, step_run, step, context)
+
+
+def _hand_out(run: Run, step_run: StepRun, step: StepDef, context: RunContext) -> bool:
+    """Give a running step its work: an attempt on a worker, or a work item for its
+    assignee. False (and the failure handled) when the assignee cannot be found."""
     if not step.is_interactive:
         schedule_attempt(step_run, at=timezone.now())
         step_run.save()
@@ -173,7 +179,7 @@ def complete_step(
         step_run.outputs = outputs
     step_run.complete(by=by, message=message)
     step_run.save()
-    _close_work_items(step_run, "cancel", message=message or "The step completed.")
+    _cancel_work_items(step_run, message=message or "The step completed.")
 
 
 RUNNING = (StepRunStatus.IN_PROGRESS,)
@@ -194,14 +200,13 @@ def stop_steps(
             continue
         getattr(step_run, how)(message=message)
         step_run.save()
-        _close_work_items(step_run, "cancel", message=message)
+        _cancel_work_items(step_run, message=message)
 
 
-def _close_work_items(step_run: StepRun, how: str, *, message: str) -> None:
-    for item in step_run.work_items.filter(
-        status__in=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED]
-    ):
-        getattr(item, how)(message=message)
+def _cancel_work_items(step_run: StepRun, *, message: str) -> None:
+    for item in step_run.work_items.open():
+        item.run, item.step_run = step_run.run, step_run  # for the events, without re-fetching
+        item.cancel(message=message)
         item.save()
 
 
@@ -243,19 +248,9 @@ def restart_failed_steps(run: Run, stage_run: StageRun, *, by: Any = None) -> No
     for step_run in step_runs_of(
         stage_run, status__in=[StepRunStatus.ERROR, StepRunStatus.DISCONTINUED]
     ):
-        step = definition.step_by_id[step_run.step_id]
         step_run.restart(by=by, message="Restarted.")
-        if not step.is_interactive:
-            schedule_attempt(step_run, at=timezone.now())
-            step_run.save()
-            continue
-        step_run.save()
-        try:
-            user, group = resolve_assignee(step, context)
-        except AssigneeError as error:
-            fail(run, stage_run, str(error), step_run=step_run)
+        if not _hand_out(run, step_run, definition.step_by_id[step_run.step_id], context):
             return
-        create_work_item(run, step_run, step, context, user=user, group=group)
 
 
 def apply_record_updates(run: Run, updates: dict[str, Any]) -> None:

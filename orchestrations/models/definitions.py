@@ -7,7 +7,6 @@ or obsolete version (`VersionLockedError`).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -280,8 +279,3 @@ class Step(VersionPart):
     @property
     def is_interactive(self) -> bool:
         return self.kind == StepKind.INTERACTIVE
-
-    def retry_delay(self, failures: int) -> timedelta:
-        """Exponential backoff after `failures` failed attempts, at most an hour."""
-        seconds = self.retry_backoff_seconds * 2 ** max(failures - 1, 0)
-        return timedelta(seconds=min(seconds, 3600))

@@ -6,23 +6,16 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from ..status import WorkItemStatus
+from ..status import OPEN_WORK_ITEM_STATUSES, WorkItemStatus
 from .runs import Run, StepRun, user_fk
 
 
 class WorkItemQuerySet(models.QuerySet["WorkItem"]):
     def open(self) -> WorkItemQuerySet:
-        return self.filter(status__in=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED])
-
-    def visible_to(self, user: Any) -> WorkItemQuerySet:
-        """Items assigned to the user, claimed by them, or in one of their team queues."""
-        return self.filter(
-            Q(assignee_user=user) | Q(claimed_by=user) | Q(assignee_group__in=user.groups.all())
-        )
+        return self.filter(status__in=OPEN_WORK_ITEM_STATUSES)
 
 
 class WorkItem(FSMModelMixin, models.Model):
@@ -64,7 +57,7 @@ class WorkItem(FSMModelMixin, models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (WorkItemStatus.OPEN, WorkItemStatus.CLAIMED)
+        return self.status in OPEN_WORK_ITEM_STATUSES
 
     @property
     def is_overdue(self) -> bool:
@@ -82,7 +75,7 @@ class WorkItem(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED],
+        source=list(OPEN_WORK_ITEM_STATUSES),
         target=WorkItemStatus.COMPLETED,
     )
     def complete(self, *, by: Any, data: dict, on_behalf_of: Any = None, **audit: Any) -> None:
@@ -94,7 +87,7 @@ class WorkItem(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED],
+        source=list(OPEN_WORK_ITEM_STATUSES),
         target=WorkItemStatus.CANCELED,
     )
     def cancel(self, **audit: Any) -> None:
@@ -102,7 +95,7 @@ class WorkItem(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=[WorkItemStatus.OPEN, WorkItemStatus.CLAIMED],
+        source=list(OPEN_WORK_ITEM_STATUSES),
         target=WorkItemStatus.OPEN,
     )
     def reassign(self, *, to_user: Any = None, to_group: Any = None, **audit: Any) -> None:

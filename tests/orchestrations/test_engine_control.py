@@ -332,3 +332,22 @@ def test_outputs_are_stored_as_json_and_unstorable_ones_fail_the_attempt(after_c
     step.refresh_from_db()
     assert step.outputs["thing"] == "fine"
     assert step.outputs["when"].startswith(str(timezone.now().year))
+
+
+def test_a_record_update_naming_an_unknown_field_fails_the_step_clearly(after_commit, broker):
+    from demo.models import Account
+
+    b = VersionBuilder("bad_update")
+    b.step(
+        b.stage("s"), "tag", action="update_record",
+        action_inputs={"fields": {"colour": "red"}}, retry_max_attempts=1,
+    )  # fmt: skip
+    b.activate()
+    with after_commit():
+        run = run_start(b.orchestration, record=Account.objects.create(name="Acme"))
+    assert broker.deliver() == ["done"]
+    run.refresh_from_db()
+    assert run.status == "error"
+    assert "Updating the record failed" in run.error_message
+    assert "colour" in run.error_message
+    assert StepRun.objects.get(run=run).status == "error"
