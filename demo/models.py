@@ -34,6 +34,9 @@ class Account(models.Model):
 
 
 class Employee(models.Model):
+    # The hiring manager follows the onboarding of their new hire.
+    handoff_owner_field = "manager"
+
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     department = models.CharField(max_length=100, blank=True)
@@ -54,6 +57,9 @@ class Employee(models.Model):
 
 
 class LoanApplication(models.Model):
+    # The applicant follows their application.
+    handoff_owner_field = "applicant"
+
     applicant_name = models.CharField(max_length=200)
     applicant = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -73,6 +79,9 @@ class LoanApplication(models.Model):
 
 
 class Patient(models.Model):
+    # The referring provider follows the intake.
+    handoff_owner_field = "provider"
+
     name = models.CharField(max_length=200)
     date_of_birth = models.DateField(null=True, blank=True)
     reason = models.CharField(max_length=300, blank=True)

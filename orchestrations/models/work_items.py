@@ -30,6 +30,7 @@ class WorkItem(FSMModelMixin, models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
+    assigned_at = models.DateTimeField(default=timezone.now, help_text="When the assignee got it")
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = user_fk()
@@ -101,5 +102,6 @@ class WorkItem(FSMModelMixin, models.Model):
     def reassign(self, *, to_user: Any = None, to_group: Any = None, **audit: Any) -> None:
         self.assignee_user = to_user
         self.assignee_group = to_group
+        self.assigned_at = timezone.now()
         self.claimed_by = None
         self.claimed_at = None

@@ -1,0 +1,154 @@
+"""Who may see what in the inbox. Every inbox view fetches through these functions,
+so a URL naming somebody else's item or run answers 404.
+
+- A work item is seen by its assignee, the members of its team queue, whoever
+  claimed or completed it, the person it was done on behalf of, the delegate of an
+  assignee who is away (open items only), and holders of the reassign permission.
+- A run is seen by its starter, the owner of its record, anyone who can see one of
+  its work items, and support staff (the run view permission).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import CharField, Q, Subquery
+from django.db.models.functions import Cast
+from django.http import Http404
+from django.utils import timezone
+
+from orchestrations.models import Delegation, Run, WorkItem
+from orchestrations.status import OPEN_WORK_ITEM_STATUSES, WorkItemStatus
+
+REASSIGN_PERMISSION = "orchestrations.reassign_workitem"
+VIEW_RUNS_PERMISSION = "orchestrations.view_run"
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def delegators_of(user: Any) -> Any:
+    """A subquery of the users who are away today and delegate their work to `user`."""
+    return Delegation.objects.active_on(today()).filter(delegate=user).values("user")
+
+
+def work_items_for(user: Any) -> models.QuerySet[WorkItem]:
+    """Every work item `user` may see (open or closed)."""
+    if user.has_perm(REASSIGN_PERMISSION):
+        return WorkItem.objects.all()
+    return WorkItem.objects.filter(
+        Q(assignee_user=user)
+        | Q(claimed_by=user)
+        | Q(completed_by=user)
+        | Q(on_behalf_of=user)
+        | Q(assignee_group__in=user.groups.all())
+        | Q(assignee_user__in=delegators_of(user), status__in=OPEN_WORK_ITEM_STATUSES)
+    )
+
+
+def my_work(user: Any) -> models.QuerySet[WorkItem]:
+    """Open items that are `user`'s to do: assigned to them, claimed by them, or
+    assigned to somebody who is away and delegates to them."""
+    return WorkItem.objects.open().filter(
+        Q(assignee_user=user) | Q(claimed_by=user) | Q(assignee_user__in=delegators_of(user))
+    )
+
+
+def team_queue(user: Any, group: Any) -> models.QuerySet[WorkItem]:
+    """Open, unclaimed items waiting in `group`, if `user` belongs to it."""
+    return queues_waiting(user).filter(assignee_group=group)
+
+
+def work_item_for(user: Any, pk: int, queryset: Any = None) -> WorkItem:
+    """The item `pk` if `user` may see it; 404 otherwise (not 403: no hint that it exists)."""
+    queryset = queryset if queryset is not None else WorkItem.objects.all()
+    item = queryset.filter(pk=pk).filter(pk__in=work_items_for(user).values("pk")).first()
+    if item is None:
+        raise Http404("No such work item.")
+    return item
+
+
+def acting_for(user: Any, item: WorkItem) -> Any:
+    """Whose behalf `user` acts on when working `item`: the person it was routed
+    away from, or the away assignee who delegates to `user`; None for own work."""
+    if item.assignee_user_id == user.pk or item.claimed_by_id == user.pk:
+        return item.on_behalf_of
+    if item.assignee_user_id is None:
+        return None
+    delegated = Delegation.objects.active_on(today()).filter(
+        user_id=item.assignee_user_id, delegate=user
+    )
+    return item.assignee_user if delegated.exists() else None
+
+
+def runs_for(user: Any) -> models.QuerySet[Run]:
+    """Every run `user` may see."""
+    if user.is_staff and user.has_perm(VIEW_RUNS_PERMISSION):
+        return Run.objects.all()
+    return Run.objects.filter(
+        Q(started_by=user) | owned_records(user) | Q(pk__in=work_items_for(user).values("run"))
+    )
+
+
+def my_requests(user: Any) -> models.QuerySet[Run]:
+    """Runs `user` started or whose record they own."""
+    return Run.objects.filter(Q(started_by=user) | owned_records(user))
+
+
+def run_for(user: Any, pk: int, queryset: Any = None) -> Run:
+    queryset = queryset if queryset is not None else Run.objects.all()
+    run = queryset.filter(pk=pk).filter(pk__in=runs_for(user).values("pk")).first()
+    if run is None:
+        raise Http404("No such run.")
+    return run
+
+
+def owned_records(user: Any) -> Q:
+    """Runs whose record's owner is `user`: one subquery per model that has an owner."""
+    condition = Q(pk__in=[])
+    for model, field_name in owner_fields():
+        owned = (
+            model._default_manager.filter(**{field_name: user})
+            .annotate(_record_id=Cast("pk", CharField()))
+            .values("_record_id")
+        )
+        content_type = ContentType.objects.get_for_model(model)
+        condition |= Q(record_type=content_type, record_id__in=Subquery(owned))
+    return condition
+
+
+def record_owner(record: Any) -> Any:
+    """The user who owns `record`, or None when its model has no owner."""
+    for model, field_name in owner_fields():
+        if isinstance(record, model):
+            return getattr(record, field_name, None)
+    return None
+
+
+@lru_cache(maxsize=1)
+def owner_fields() -> tuple[tuple[type[models.Model], str], ...]:
+    """(model, field) pairs naming who owns a record: the field a model names in
+    `handoff_owner_field`, else a foreign key to users called `owner`."""
+    user_model = get_user_model()
+    found = []
+    for model in apps.get_models():
+        name = getattr(model, "handoff_owner_field", None)
+        if name is None:
+            field = next((f for f in model._meta.fields if f.name == "owner"), None)
+            if field is not None and field.related_model is user_model:
+                name = "owner"
+        if name:
+            found.append((model, name))
+    return tuple(found)
+
+
+def queues_waiting(user: Any) -> models.QuerySet[WorkItem]:
+    """Open, unclaimed items waiting in any of `user`'s teams."""
+    return WorkItem.objects.filter(status=WorkItemStatus.OPEN, assignee_group__in=user.groups.all())

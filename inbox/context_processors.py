@@ -1,0 +1,22 @@
+"""The counts in the navigation, computed only when a page shows them."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+
+def inbox_counts(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def compute() -> dict[str, int]:
+        from . import access
+
+        return {
+            "my_work": access.my_work(user).count(),
+            "queues": access.queues_waiting(user).count(),
+        }
+
+    return {"inbox_counts": SimpleLazyObject(compute)}
