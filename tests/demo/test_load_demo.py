@@ -6,13 +6,14 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from demo.models import Account
 from demo.people import DEFINITION_MODELS, DEMO_PASSWORD, TEAMS, create_people
 from demo.processes import PROCESS_KEYS, install_processes, read_definition
 from demo.stories import Driver, run_background_work
 from orchestrations.definition import validate_definition
-from orchestrations.models import Orchestration, Run, StageRun, StepRun, WorkItem
+from orchestrations.models import Delegation, Orchestration, Run, StageRun, StepRun, WorkItem
 from orchestrations.status import RunStatus, StageRunStatus, StepRunStatus
 
 SUPPORT_CAN = [
@@ -109,6 +110,12 @@ def test_load_demo_leaves_runs_at_different_stages(mailoutbox):
     open_items = WorkItem.objects.open()
     assert open_items.filter(status="claimed").count() >= 3
     assert sum(item.is_overdue for item in open_items) >= 3
+    # Around the runs: comments, and Sam away this week with Ava covering for him.
+    acme = Run.objects.get(record_label="Acme Robotics")
+    assert [c.author.username for c in acme.comments.all()] == ["sam", "carla"]
+    assert acme.events.filter(kind="comment.add").count() == 2
+    away = Delegation.objects.active_on(timezone.localdate()).get()
+    assert (away.user.username, away.delegate.username) == ("sam", "ava")
 
     assert "Customer onboarding (v1, when a demo.Account is updated)" in output
     assert "Wayne Biotech" in output
