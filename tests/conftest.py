@@ -40,7 +40,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that drives a browser, so `-m "not browser"` gives a quick run."""
     for item in items:
-        if "page" in getattr(item, "fixturenames", ()):
+        if {"page", "browser"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
 
 
@@ -72,11 +72,17 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture
-def screenshot(request: pytest.FixtureRequest, page: Page) -> Callable[[str], Path]:
+def screenshot(page: Page, browser_screenshots: Callable[..., Path]) -> Callable[[str], Path]:
     """Save numbered screenshots of the page to tests/screenshots/<test name>/NN-<label>.png.
 
     Call it at each step a reviewer should see: `screenshot("admin index")`.
     """
+    return lambda label: browser_screenshots(page, label)
+
+
+@pytest.fixture
+def browser_screenshots(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
+    """Like `screenshot`, for tests with several pages (one per user): `shoot(page, label)`."""
     # Every browser test is parametrized with the browser; only chromium runs, so drop it.
     test_name = re.sub(r"(?<=[\[-])chromium(?=[\]-])", "", request.node.name)
     folder = SCREENSHOTS_DIR / _safe_name(test_name)
@@ -84,7 +90,7 @@ def screenshot(request: pytest.FixtureRequest, page: Page) -> Callable[[str], Pa
     folder.mkdir(parents=True)
     taken: list[Path] = []
 
-    def take(label: str) -> Path:
+    def take(page: Page, label: str) -> Path:
         path = folder / f"{len(taken) + 1:02d}-{_safe_name(label)}.png"
         page.screenshot(path=str(path), full_page=True)
         taken.append(path)
