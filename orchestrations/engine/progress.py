@@ -18,6 +18,7 @@ from ..status import RunStatus, StageRunStatus, StepRunStatus, WorkItemStatus
 from .assignees import resolve_assignee
 from .context import RunContext, run_context, run_record
 from .definition import END, StageDef, StepDef, VersionDef, version_definition
+from .delegation import route
 from .dispatch import schedule_attempt
 from .notifications import notify_assignment, notify_run_error
 from .planner import decide, plan_stage
@@ -151,11 +152,14 @@ def _hand_out(run: Run, step_run: StepRun, step: StepDef, context: RunContext) -
 def create_work_item(
     run: Run, step_run: StepRun, step: StepDef, context: RunContext, *, user: Any, group: Any
 ) -> WorkItem:
+    """A work item for `user` (or the colleague covering while they are away) or `group`."""
     now = timezone.now()
+    routing = route(user) if user is not None else None
     item = WorkItem.objects.create(
         run=run,
         step_run=step_run,
-        assignee_user=user,
+        assignee_user=routing.assignee if routing else None,
+        on_behalf_of=routing.on_behalf_of if routing else None,
         assignee_group=group,
         created_at=now,
         due_at=now + step.due_in if step.due_in else None,
@@ -165,10 +169,11 @@ def create_work_item(
         "work_item.create",
         work_item=item,
         step_run=step_run,
+        on_behalf_of=item.on_behalf_of,
         to_status=WorkItemStatus.OPEN,
-        message=f"'{step.name}' assigned to {user or group}.",
+        message=f"'{step.name}' assigned to {routing.describe() if routing else group}.",
     )
-    notify_assignment(item, step, context)
+    notify_assignment(item, step, context, reason=routing.reason() if routing else "")
     return item
 
 

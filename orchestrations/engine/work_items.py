@@ -14,6 +14,7 @@ from ..models import Run, WorkItem
 from ..status import RunStatus, StepRunStatus, WorkItemStatus, status_phrase
 from .context import run_context
 from .definition import version_definition
+from .delegation import route
 from .locking import locked_run
 from .notifications import notify_assignment
 from .progress import advance
@@ -130,17 +131,23 @@ def work_item_reassign(
         if to_user is not None and not to_user.is_active:
             raise TransitionRefused(f"{_name(to_user)} is not an active user.")
         before = _name(item.assignee)
+        routing = route(to_user) if to_user is not None else None  # covering while away
         item.reassign(
-            to_user=to_user,
+            to_user=routing.assignee if routing else None,
             to_group=to_group,
             by=by,
-            message=f"Reassigned from {before} to {_name(to_user or to_group)}"
+            message=f"Reassigned from {before} to "
+            + (routing.describe() if routing else _name(to_group))
             + (f": {reason}" if reason else "."),
         )
+        item.on_behalf_of = routing.on_behalf_of if routing else None
         item.save()
         definition = version_definition(run.version)
         step = definition.step_by_id[item.step_run.step_id]
-        reason_line = f"Reassigned to you by {_name(by)}" + (f": {reason}" if reason else ".")
+        to_whom = _name(item.on_behalf_of) if item.on_behalf_of else "you"
+        reason_line = f"Reassigned to {to_whom} by {_name(by)}" + (f": {reason}" if reason else ".")
+        if routing and routing.routed:
+            reason_line = f"{reason_line.rstrip('.')}. {routing.reason()}"
         notify_assignment(item, step, run_context(run, definition), reason=reason_line)
     return item
 
