@@ -1,5 +1,69 @@
-"""The run page: stage path, steps, timeline, comments. (Being built.)"""
+"""The run page: where a request is now, its stage path, every step, the timeline,
+comments."""
 
-from .lists import my_work
+from __future__ import annotations
 
-detail = comment = my_work
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from orchestrations.engine.definition import version_definition
+from orchestrations.models import Run
+
+from .. import access, run_context, services
+from ..forms import CommentForm
+from .work_item import HtmxHttpRequest, comments_context, render_comments
+
+
+def get_run(request: HtmxHttpRequest, pk: int) -> Run:
+    runs = Run.objects.select_related("orchestration", "version", "started_by")
+    return access.run_for(request.user, pk, runs)
+
+
+@login_required
+@require_GET
+def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    run = get_run(request, pk)
+    return render_page(request, run)
+
+
+@login_required
+@require_POST
+def comment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    run = get_run(request, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.comment_add(run, author=request.user, body=form.cleaned_data["body"])
+        if not request.htmx:
+            return redirect(reverse("inbox:run-detail", args=[pk]) + "#comments")
+        form = CommentForm()
+    if request.htmx:
+        return render_comments(request, run, form, reverse("inbox:run-comment", args=[pk]))
+    return render_page(request, run, comment_form=form)
+
+
+def render_page(
+    request: HtmxHttpRequest, run: Run, *, comment_form: Form | None = None
+) -> HttpResponse:
+    user = request.user
+    definition = version_definition(run.version)
+    visible = set(access.work_items_for(user).filter(run=run).values_list("pk", flat=True))
+    parts = run_context.run_parts(run, definition, visible)
+    show_all = request.GET.get("all") == "1"
+    context: dict[str, Any] = {
+        "nav": "my-requests",
+        "run": run,
+        "record_url": run_context.record_url(run, user),
+        "stage_path": run_context.stage_path(run, definition, parts.stage_runs),
+        "visits": parts.visits,
+        "open_steps": parts.open_steps,
+        "timeline": run_context.timeline(run, definition, parts, show_all=show_all),
+        "show_all": show_all,
+        **comments_context(run, comment_form, reverse("inbox:run-comment", args=[run.pk])),
+    }
+    return render(request, "inbox/run_detail.html", context)

@@ -1,5 +1,279 @@
-"""The work-item page: context, form, draft, reassign, comments. (Being built.)"""
+"""The work-item page: the step's form in the run's context; submit, save a draft,
+reassign, comment."""
 
-from .lists import my_work
+from __future__ import annotations
 
-detail = save_draft = reassign = comment = my_work
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from orchestrations import engine
+from orchestrations.engine.definition import StepDef, version_definition
+from orchestrations.models import WorkItem
+from orchestrations.status import RunStatus, StepRunStatus, WorkItemStatus
+
+from .. import access, run_context, services
+from ..forms import CommentForm, ReassignForm, step_form, typed_values
+from ..htmx import work_changed
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+ITEM_RELATED = (
+    "run__orchestration",
+    "run__version",
+    "run__started_by",
+    "step_run",
+    "assignee_user",
+    "assignee_group",
+    "claimed_by",
+    "completed_by",
+    "on_behalf_of",
+)
+
+
+def get_item(request: HtmxHttpRequest, pk: int) -> WorkItem:
+    return access.work_item_for(request.user, pk, WorkItem.objects.select_related(*ITEM_RELATED))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    item = get_item(request, pk)
+    if request.method == "GET":
+        return render_page(request, item)
+    step = step_of(item)
+    acting_for = access.acting_for(request.user, item)
+    try:
+        done = engine.work_item_complete(
+            item, by=request.user, data=request.POST, on_behalf_of=acting_for
+        )
+    except ValidationError:
+        form = step_form(fields_of(step), data=request.POST)
+        form.is_valid()  # the same form the engine validated with: the same messages
+        return render_page(request, item, form=form)
+    except (engine.TransitionRefused, engine.NotAllowed) as refusal:
+        messages.error(request, str(refusal))
+        # Re-read: the page shows the item as it is now. The user could see it a moment
+        # ago, so it is shown even if the change took it away from them.
+        fresh = WorkItem.objects.select_related(*ITEM_RELATED).get(pk=pk)
+        values = typed_values(fields_of(step), request.POST)
+        return render_page(request, fresh, form_values=values, status=409)
+    messages.success(request, completed_message(done, step))
+    return work_changed(redirect(next_item_url(request.user)))
+
+
+@login_required
+@require_POST
+def save_draft(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    item = get_item(request, pk)
+    try:
+        services.work_item_save_draft(item, by=request.user, data=request.POST)
+    except engine.NotAllowed as refusal:
+        raise PermissionDenied(str(refusal)) from refusal
+    except engine.TransitionRefused as refusal:
+        if request.htmx:
+            return render_draft_status(request, item, error=str(refusal))
+        messages.error(request, str(refusal))
+        return redirect("inbox:work-item", pk=pk)
+    if request.htmx:
+        return render_draft_status(request, item, saved_at=timezone.now())
+    messages.success(request, "Draft saved. Your values are kept until you submit.")
+    return redirect("inbox:work-item", pk=pk)
+
+
+@login_required
+@require_POST
+def reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    item = get_item(request, pk)
+    if not engine.can_reassign(request.user, item):
+        raise PermissionDenied("You may not reassign this item.")
+    form = ReassignForm(request.POST, item=item)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            engine.work_item_reassign(
+                item, by=request.user, to_user=data["to_user"], to_group=data["to_group"],
+                reason=data["reason"],
+            )  # fmt: skip
+        except (engine.TransitionRefused, engine.NotAllowed) as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"Reassigned to {target_name(form.target)}.")
+            still_visible = access.work_items_for(request.user).filter(pk=pk).exists()
+            url = (
+                reverse("inbox:work-item", args=[pk]) if still_visible else reverse("inbox:my-work")
+            )
+            response = HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+            return work_changed(response)
+    if request.htmx:
+        context = {"item": item, "reassign_form": form}
+        return render(request, "inbox/partials/_wi_reassign.html", context)
+    return render_page(request, item, reassign_form=form)
+
+
+@login_required
+@require_POST
+def comment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    item = get_item(request, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.comment_add(item.run, author=request.user, body=form.cleaned_data["body"],
+                             work_item=item)  # fmt: skip
+        if not request.htmx:
+            return redirect(reverse("inbox:work-item", args=[pk]) + "#comments")
+        form = CommentForm()
+    if request.htmx:
+        return render_comments(
+            request, item.run, form, reverse("inbox:work-item-comment", args=[pk])
+        )
+    return render_page(request, item, comment_form=form)
+
+
+# Rendering ---------------------------------------------------------------------------
+
+
+def render_page(
+    request: HtmxHttpRequest,
+    item: WorkItem,
+    *,
+    form: Form | None = None,
+    form_values: dict[str, Any] | None = None,
+    reassign_form: ReassignForm | None = None,
+    comment_form: CommentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The whole page. `form`: a submit that failed validation; `form_values`: what was
+    typed on a page that went stale, shown again so nothing is lost."""
+    user, run = request.user, item.run
+    definition = version_definition(run.version)
+    step = definition.step_by_id[item.step_run.step_id]
+    acting_for = access.acting_for(user, item)
+    can_act = engine.can_act_on(user, item) or acting_for is not None
+    held_by_other = item.status == WorkItemStatus.CLAIMED and item.claimed_by_id != user.pk
+    can_submit = (
+        can_act
+        and item.is_open
+        and not held_by_other
+        and run.status in (RunStatus.IN_PROGRESS, RunStatus.SUSPENDED)
+        and item.step_run.status == StepRunStatus.IN_PROGRESS
+    )
+    if form is None and (item.is_open or form_values):
+        form = step_form(fields_of(step), values=form_values or item.draft_data)
+    context = {
+        "nav": "my-work",
+        "item": item,
+        "run": run,
+        "step": step,
+        "form": form,
+        "acting_for": acting_for,
+        "can_submit": can_submit,
+        "can_draft": can_act and item.is_open and not held_by_other,
+        "can_claim": item.status == WorkItemStatus.OPEN
+        and bool(item.assignee_group_id)
+        and can_act,
+        "can_release": item.status == WorkItemStatus.CLAIMED and item.claimed_by_id == user.pk,
+        "can_reassign": item.is_open and engine.can_reassign(user, item),
+        "notices": notices(item, run, can_act=can_act, held_by_other=held_by_other),
+        "due": run_context.due_phrase(item),
+        "holder": run_context.holder(item),
+        "submitted": run_context.labelled_values(step, item.data) if item.data else [],
+        "closed_because": closed_because(item),
+        "record_url": run_context.record_url(run, user),
+        "stage_path": run_context.stage_path(run, definition, run_context.stage_runs_of(run)),
+        "outputs": run_context.earlier_outputs(
+            run, definition, exclude_step_run_id=item.step_run_id
+        ),
+        "reassign_form": reassign_form or ReassignForm(item=item),
+        **comments_context(run, comment_form, reverse("inbox:work-item-comment", args=[item.pk])),
+    }
+    return render(request, "inbox/work_item.html", context, status=status)
+
+
+def render_draft_status(request: HtmxHttpRequest, item: WorkItem, **context: Any) -> HttpResponse:
+    return render(request, "inbox/partials/_wi_draft_status.html", {"item": item, **context})
+
+
+def render_comments(request: HtmxHttpRequest, run: Any, form: Form, action: str) -> HttpResponse:
+    context = {"run": run, **comments_context(run, form, action)}
+    return render(request, "inbox/partials/_comments.html", context)
+
+
+def comments_context(run: Any, form: Form | None, action: str) -> dict[str, Any]:
+    return {
+        "comments": run_context.comments_of(run, version_definition(run.version)),
+        "comment_form": form or CommentForm(),
+        "comment_action": action,
+    }
+
+
+def notices(item: WorkItem, run: Any, *, can_act: bool, held_by_other: bool) -> list[str]:
+    """Why the form cannot be submitted now, if it cannot."""
+    if not item.is_open:
+        return []
+    if run.status == RunStatus.SUSPENDED:
+        return ["The run is suspended: you can save a draft now and submit once it resumes."]
+    if run.status != RunStatus.IN_PROGRESS:
+        return [f"The run is {run.get_status_display().lower()}: this item can't be completed."]
+    if item.step_run.status != StepRunStatus.IN_PROGRESS:
+        return ["This step is no longer running: this item can't be completed."]
+    if held_by_other:
+        since = run_context.when(item.claimed_at)
+        return [f"{run_context.person(item.claimed_by)} is working on this (claimed {since})."]
+    if not can_act:
+        return ["You can see this item, but it is not assigned to you or to one of your teams."]
+    return []
+
+
+def closed_because(item: WorkItem) -> str:
+    """Why a canceled item closed: the message of the event that canceled it."""
+    if item.status != WorkItemStatus.CANCELED:
+        return ""
+    event = item.runevent_set.filter(kind="work_item.cancel").order_by("-pk").first()
+    return event.message if event is not None and event.message else ""
+
+
+def step_of(item: WorkItem) -> StepDef:
+    return version_definition(item.run.version).step_by_id[item.step_run.step_id]
+
+
+def fields_of(step: StepDef) -> tuple[Any, ...]:
+    return step.form.fields if step.form else ()
+
+
+def completed_message(item: WorkItem, step: StepDef) -> str:
+    run = item.run
+    name = f"{run.orchestration.name} #{run.pk}"
+    if run.status == RunStatus.COMPLETED:
+        return f"'{step.name}' completed — {name} is complete."
+    return f"'{step.name}' completed — {name} moves on."
+
+
+def next_item_url(user: Any) -> str:
+    """The user's next open item in My-work order, or My work when none is left."""
+    next_pk = (
+        access.my_work(user)
+        .order_by(F("due_at").asc(nulls_last=True), "assigned_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if next_pk is None:
+        return reverse("inbox:my-work")
+    return reverse("inbox:work-item", args=[next_pk])
+
+
+def target_name(target: Any) -> str:
+    return run_context.person(target) if hasattr(target, "get_username") else str(target)
