@@ -106,20 +106,26 @@ def delegation_create(
     delegation = Delegation.objects.create(
         user=user, delegate=delegate, starts_on=starts_on, ends_on=ends_on, note=note
     )
-    who = person_name(user)
+    notify_delegate(delegation)
+    return delegation
+
+
+def notify_delegate(delegation: Delegation) -> None:
+    """Email the delegate (after commit) that they cover for the user, when and why."""
+    who = person_name(delegation.user)
+    when = range_phrase(delegation.starts_on, delegation.ends_on)
     lines = [
-        f"{who} is out of the office {range_phrase(starts_on, ends_on)} and asked you to cover.",
-        f"Their note: {note}" if note else "",
+        f"{who} is out of the office {when} and asked you to cover.",
+        f"Their note: {delegation.note}" if delegation.note else "",
         f"Work assigned to {who} in that time comes to you, and you can act on their "
         "open items on their behalf.",
         f"Your work: {_absolute_url('inbox:my-work')}",
     ]
     send_after_commit(
-        [delegate.email],
-        f"You are covering for {who} {range_phrase(starts_on, ends_on)}",
+        [delegation.delegate.email],
+        f"You are covering for {who} {when}",
         "\n\n".join(line for line in lines if line),
     )
-    return delegation
 
 
 def delegation_end(delegation: Delegation, *, today: dt.date | None = None) -> str:
