@@ -1,13 +1,260 @@
-"""My work, team queues, completed, my requests; claim and release. (Being built.)"""
+"""My work, team queues, completed, my requests and the nav counts; claim and release.
 
+Each list is a page (`templates/inbox/<page>.html`) around one fragment
+(`templates/inbox/partials/_<list>_table.html`). An htmx request (a filter, a page
+link, the 30-second poll) gets the fragment alone, so the fragment's root carries
+the current URL to poll.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.models import Group, User
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from orchestrations import engine
+from orchestrations.engine import NotAllowed, TransitionRefused
+from orchestrations.models import Delegation, StageRun, StepRun, WorkItem
+from orchestrations.models.choices import StepKind
+from orchestrations.status import StageRunStatus, StepRunStatus, WorkItemStatus
+
+from .. import access
+from ..filters import (
+    DUE_ORDER,
+    ITEM_ROW_RELATED,
+    CompletedFilters,
+    RequestFilters,
+    WorkItemFilters,
+)
+from ..htmx import work_changed
+
+PER_PAGE = 25
+HELD_SHOWN = 10  # "Being worked on" in a team queue: the latest claims
+LAST_QUEUE = "inbox:last-queue"  # session key: the team queue /queues/ opens
+
+
+class InboxRequest(HttpRequest):
+    """What the views see: a signed-in user (login_required) and django-htmx's details."""
+
+    user: User
+    htmx: HtmxDetails
 
 
 @login_required
-def my_work(request: HttpRequest) -> HttpResponse:
-    return render(request, "inbox/my_work.html")
+def my_work(request: InboxRequest) -> HttpResponse:
+    user = request.user
+    items = access.my_work(user)
+    filters = WorkItemFilters(request.GET, items=items)
+    rows = filters.apply(items).select_related(*ITEM_ROW_RELATED).order_by(*DUE_ORDER)
+    # Lazy: only the full page reads them, never the polled fragment.
+    today_delegations = Delegation.objects.active_on(access.today())
+    context = {
+        "nav": "my-work",
+        "filters": filters,
+        "page": paginate(request, rows),
+        "covering": today_delegations.filter(delegate=user).select_related("user"),
+        "away": today_delegations.filter(user=user).select_related("delegate"),
+    }
+    return render_list(request, "inbox/my_work.html", "inbox/partials/_work_table.html", context)
 
 
-queues = queue = completed = my_requests = counts = claim = release = my_work
+@login_required
+def queues(request: InboxRequest) -> HttpResponse:
+    groups = list(request.user.groups.order_by("name"))
+    last = request.session.get(LAST_QUEUE)
+    group = next((g for g in groups if g.pk == last), groups[0] if groups else None)
+    return queue_page(request, group, groups)
+
+
+@login_required
+def queue(request: InboxRequest, group_id: int) -> HttpResponse:
+    groups = list(request.user.groups.order_by("name"))
+    group = next((g for g in groups if g.pk == group_id), None)
+    if group is None:
+        raise Http404("No such team queue.")
+    if request.session.get(LAST_QUEUE) != group.pk:
+        request.session[LAST_QUEUE] = group.pk
+    return queue_page(request, group, groups)
+
+
+def queue_page(request: InboxRequest, group: Group | None, groups: list[Group]) -> HttpResponse:
+    user = request.user
+    context: dict[str, Any] = {"nav": "queues", "group": group, "tabs": queue_tabs(user, groups)}
+    if group is not None:
+        waiting = access.team_queue(user, group)
+        filters = WorkItemFilters(request.GET, items=waiting)
+        rows = filters.apply(waiting).select_related(*ITEM_ROW_RELATED).order_by(*DUE_ORDER)
+        held = filters.apply(
+            access.work_items_for(user).filter(status=WorkItemStatus.CLAIMED, assignee_group=group)
+        )
+        context |= {
+            "filters": filters,
+            "page": paginate(request, rows),
+            "held": held.select_related(*ITEM_ROW_RELATED).order_by("-claimed_at")[:HELD_SHOWN],
+            "held_count": held.count(),
+        }
+    return render_list(request, "inbox/queues.html", "inbox/partials/_queue_table.html", context)
+
+
+@login_required
+def completed(request: InboxRequest) -> HttpResponse:
+    user = request.user
+    items = access.work_items_for(user).filter(
+        Q(completed_by=user) | Q(on_behalf_of=user), status=WorkItemStatus.COMPLETED
+    )
+    filters = CompletedFilters(request.GET)
+    rows = filters.apply(items).select_related(*ITEM_ROW_RELATED).order_by("-completed_at", "-pk")
+    context = {"nav": "completed", "filters": filters, "page": paginate(request, rows)}
+    return render_list(
+        request, "inbox/completed.html", "inbox/partials/_completed_table.html", context
+    )
+
+
+@login_required
+def my_requests(request: InboxRequest) -> HttpResponse:
+    filters = RequestFilters(request.GET)
+    runs = (
+        filters.apply(access.my_requests(request.user))
+        .select_related("orchestration")
+        .prefetch_related(*WHERE_IS_IT_NOW)
+        .order_by("-started_at", "-pk")
+    )
+    context = {"nav": "my-requests", "filters": filters, "page": paginate(request, runs)}
+    return render_list(
+        request, "inbox/my_requests.html", "inbox/partials/_requests_table.html", context
+    )
+
+
+# Who holds the ball in each run of My requests, read for a whole page at once.
+WHERE_IS_IT_NOW = (
+    Prefetch(
+        "work_items",
+        queryset=WorkItem.objects.open()
+        .select_related("assignee_user", "assignee_group", "claimed_by", "step_run__step")
+        .order_by(*DUE_ORDER),
+        to_attr="open_items",
+    ),
+    Prefetch(
+        "step_runs",
+        queryset=StepRun.objects.filter(
+            status=StepRunStatus.IN_PROGRESS, step__kind=StepKind.BACKGROUND
+        ).select_related("step"),
+        to_attr="running_background",
+    ),
+    Prefetch(
+        "stage_runs",
+        queryset=StageRun.objects.filter(
+            status__in=(StageRunStatus.IN_PROGRESS, StageRunStatus.SUSPENDED, StageRunStatus.ERROR)
+        ).select_related("stage"),
+        to_attr="current_stages",
+    ),
+)
+
+
+@login_required
+@require_GET
+def counts(request: InboxRequest) -> HttpResponse:
+    """The two nav counts as out-of-band swaps (the nav polls this)."""
+    context = {
+        "my_work": access.my_work(request.user).count(),
+        "queues": access.queues_waiting(request.user).count(),
+    }
+    return render(request, "inbox/partials/_counts.html", context)
+
+
+@login_required
+@require_POST
+def claim(request: InboxRequest, pk: int) -> HttpResponse:
+    item = access.work_item_for(request.user, pk)
+    try:
+        engine.work_item_claim(item, by=request.user)
+    except (TransitionRefused, NotAllowed) as refusal:  # AlreadyClaimed, WorkItemClosed too
+        back = queue_url_of(request.user, item) or item_url(item.pk)
+        return answer_action(request, item.pk, error=str(refusal), fallback=back)
+    done = "Claimed — it is in My work now."
+    return answer_action(request, item.pk, done=done, fallback=item_url(item.pk))
+
+
+@login_required
+@require_POST
+def release(request: InboxRequest, pk: int) -> HttpResponse:
+    item = access.work_item_for(request.user, pk, WorkItem.objects.select_related("assignee_group"))
+    try:
+        engine.work_item_release(item, by=request.user)
+    except (TransitionRefused, NotAllowed) as refusal:
+        return answer_action(request, item.pk, error=str(refusal), fallback=item_url(item.pk))
+    group = item.assignee_group
+    done = f"Released back to the {group.name} queue." if group else "Released."
+    return answer_action(request, item.pk, done=done, fallback=reverse("inbox:my-work"))
+
+
+def answer_action(
+    request: InboxRequest, pk: int, *, fallback: str, done: str = "", error: str = ""
+) -> HttpResponse:
+    """htmx: the item's queue row as it is now, with the outcome in it. Otherwise a
+    message and a redirect to `next` (when it is a page of this site) or `fallback`."""
+    next_url = safe_next(request)
+    if request.htmx:
+        item = WorkItem.objects.select_related(*ITEM_ROW_RELATED).get(pk=pk)
+        context = {"item": item, "notice": done, "error": error, "next_url": next_url}
+        return work_changed(render(request, "inbox/partials/_queue_row.html", context))
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(next_url or fallback)
+
+
+def render_list(
+    request: InboxRequest, page_template: str, fragment: str, context: dict[str, Any]
+) -> HttpResponse:
+    htmx = request.htmx
+    template = fragment if htmx and not htmx.history_restore_request else page_template
+    # Rows post back here after a claim or release; the fragment polls this URL.
+    context["next_url"] = request.get_full_path()
+    return render(request, template, context)
+
+
+def paginate(request: InboxRequest, rows: QuerySet) -> Page:
+    return Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+
+
+def queue_tabs(user: User, groups: list[Group]) -> list[tuple[Group, int]]:
+    """Each of the user's teams with the number of items waiting in it."""
+    waiting = dict(
+        access.queues_waiting(user)
+        .order_by()
+        .values_list("assignee_group")
+        .annotate(waiting=Count("pk"))
+    )
+    return [(group, waiting.get(group.pk, 0)) for group in groups]
+
+
+def safe_next(request: InboxRequest) -> str:
+    url = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if safe else ""
+
+
+def item_url(pk: int) -> str:
+    return reverse("inbox:work-item", args=[pk])
+
+
+def queue_url_of(user: User, item: WorkItem) -> str:
+    """The team queue the item belongs to, if `user` is in that team."""
+    group_id = item.assignee_group_id
+    if group_id is None or not user.groups.filter(pk=group_id).exists():
+        return ""
+    return reverse("inbox:queue", args=[item.assignee_group_id])
