@@ -258,6 +258,22 @@ def test_a_delegate_away_all_along_is_refused_and_one_away_for_part_is_a_warning
     assert "Chris Okafor covering" in warning
 
 
+def test_my_current_and_upcoming_out_of_office_can_be_ended_past_ones_cannot(client, people):
+    running = away(people.ava, people.carla, starts=-1, days=2)
+    upcoming = away(people.ava, people.chris, starts=5)
+    over = away(people.ava, people.ivan, starts=-9, days=2)
+
+    page = logged_in(client, people.ava).get(PAGE)
+
+    assert page.context["current"] == [running, upcoming]
+    assert page.text.count('class="delegation-end"') == 2
+    assert f'action="{end_url(running)}"' in page.text
+    assert f'action="{end_url(upcoming)}"' in page.text
+    assert end_url(over) not in page.text
+    assert page.text.count(">End now</button>") == 1
+    assert page.text.count(">Cancel</button>") == 1
+
+
 def test_the_page_shows_whom_i_cover_for_and_my_past_out_of_office(client, people):
     away(people.ava, people.carla, note="<script>alert(1)</script>")
     away(people.chris, people.carla, starts=3)
