@@ -1,0 +1,220 @@
+"""Forms of the form designer: a form's name and key, and one typed field (the same
+editor serves input variables on the Trigger & inputs page)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+
+from orchestrations.fields import FieldDef, clean_values
+from orchestrations.models import Form, FormField, InputVariable
+from orchestrations.models.choices import FieldType
+
+CHOICE_TYPES = (FieldType.CHOICE, FieldType.MULTI_CHOICE)
+KEY_HELP = "Lower-case letters, digits and underscores, starting with a letter."
+
+
+class EditorForm(forms.ModelForm):
+    """Marks fields with errors for assistive technology and Pico's red outline."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        mark_invalid(self)
+        return valid
+
+
+def mark_invalid(form: forms.BaseForm) -> None:
+    for name in form.errors:
+        if name in form.fields:
+            field, auto_id = form.fields[name], form[name].auto_id
+            attrs = field.widget.attrs
+            attrs["aria-invalid"] = "true"
+            described = attrs.get("aria-describedby", "").split()
+            if field.help_text and f"{auto_id}_helptext" not in described:
+                described.append(f"{auto_id}_helptext")
+            if f"{auto_id}-error" not in described:
+                described.append(f"{auto_id}-error")
+            attrs["aria-describedby"] = " ".join(described)
+
+
+def key_from(text: str) -> str:
+    """A key derived from a label or name: "Start date" → "start_date"."""
+    key = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    if key and not key[0].isalpha():
+        key = f"f_{key}"
+    return key[:64]
+
+
+def unique_key_error(queryset: QuerySet[Any], key: str, instance: Model, what: str) -> str | None:
+    clash = queryset.filter(key=key).exclude(pk=instance.pk).first()
+    if clash is None:
+        return None
+    return f"The key '{key}' is already used by {what} '{clash}'. Keys must be unique."
+
+
+class FormForm(EditorForm):
+    """A form's name and key; the key is derived from the name when left empty."""
+
+    class Meta:
+        model = Form
+        fields = ["name", "key"]
+        help_texts = {"key": f"Steps name their form by it. {KEY_HELP} Empty: from the name."}
+
+    def __init__(self, *args: Any, version: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.version = version
+        self.fields["key"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if not data.get("key") and data.get("name") and "key" not in self.errors:
+            data["key"] = key_from(data["name"])
+        key = data.get("key")
+        if key:
+            error = unique_key_error(self.version.forms.all(), key, self.instance, "the form")
+            if error:
+                self.add_error("key", error)
+        return data
+
+    def save(self, commit: bool = True) -> Form:
+        self.instance.version = self.version
+        return super().save(commit)
+
+
+class FieldSpecForm(EditorForm):
+    """One typed value: key, label, type, required, choices (one per line), help, and a
+    default that must fit the type. Subclasses name the model and the siblings among
+    which the key must be unique."""
+
+    choices = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For single and multiple choice: one choice per line.",
+    )
+    default = forms.CharField(
+        required=False,
+        help_text="Optional. Must fit the type: 2030-01-31 for a date, yes or no, one of "
+        "the choices; for multiple choice, choices separated by commas.",
+    )
+
+    class Meta:
+        fields = ["label", "key", "type", "required", "choices", "help_text", "default"]
+        labels = {"help_text": "Help", "required": "Required"}
+        help_texts = {
+            "key": f"Conditions read the value by it. {KEY_HELP} Empty: from the label.",
+            "help_text": "Shown under the field.",
+        }
+
+    what = "the field"
+
+    def __init__(self, *args: Any, siblings: QuerySet[Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.siblings = siblings
+        self.fields["key"].required = False
+        if self.instance.pk and not self.is_bound:
+            self.initial["choices"] = "\n".join(self.instance.choices or [])
+            self.initial["default"] = default_text(self.instance.default)
+
+    def clean_choices(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["choices"].splitlines()]
+        choices = [line for line in lines if line]
+        repeated = sorted({c for c in choices if choices.count(c) > 1})
+        if repeated:
+            raise ValidationError(f"Each choice once: {', '.join(repeated)} appears twice.")
+        return choices
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if not data.get("key") and data.get("label") and "key" not in self.errors:
+            data["key"] = key_from(data["label"])
+        if data.get("key"):
+            error = unique_key_error(self.siblings, data["key"], self.instance, self.what)
+            if error:
+                self.add_error("key", error)
+        kind = data.get("type")
+        if kind not in CHOICE_TYPES:
+            data["choices"] = []
+        elif "choices" in data and not data["choices"]:
+            self.add_error("choices", "A choice field needs at least one choice, one per line.")
+        if kind and "choices" not in self.errors:
+            try:
+                data["default"] = parse_default(data.get("default") or "", kind, data["choices"])
+            except ValidationError as error:
+                self.add_error("default", error)
+        return data
+
+    def save(self, commit: bool = True) -> Any:
+        if self.instance.pk is None:
+            last = self.siblings.order_by("-position").values_list("position", flat=True).first()
+            self.instance.position = 0 if last is None else last + 1
+        return super().save(commit)
+
+
+class FormFieldForm(FieldSpecForm):
+    class Meta(FieldSpecForm.Meta):
+        model = FormField
+
+
+class InputVariableForm(FieldSpecForm):
+    what = "the input"
+
+    class Meta(FieldSpecForm.Meta):
+        model = InputVariable
+        help_texts = {
+            **FieldSpecForm.Meta.help_texts,
+            "key": f"Conditions read it as vars.<key>. {KEY_HELP} Empty: from the label.",
+        }
+
+
+def parse_default(text: str, kind: str, choices: list[str]) -> Any:
+    """The JSON value of a default typed as text, checked exactly as the definition
+    validator checks it; None for an empty text."""
+    text = text.strip()
+    if not text:
+        return None
+    value: Any = text
+    if kind == FieldType.MULTI_CHOICE:
+        value = [text] if text in choices else [v.strip() for v in text.split(",") if v.strip()]
+    elif kind == FieldType.YES_NO:
+        answers = {"yes": "yes", "true": "yes", "no": "no", "false": "no"}
+        if text.lower() not in answers:
+            raise ValidationError("Write yes or no (or leave it empty).")
+        value = answers[text.lower()]
+    spec = FieldDef(key="value", label="Default", type=kind, choices=tuple(choices))
+    try:
+        return clean_values([spec], {"value": value})["value"]
+    except ValidationError as error:
+        messages = [m for ms in error.message_dict.values() for m in ms]
+        if kind in CHOICE_TYPES:
+            messages.append(f"The choices are: {', '.join(choices)}.")
+        raise ValidationError(" ".join(messages)) from None
+
+
+def default_text(value: Any) -> str:
+    """A stored default as the designer types it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def field_def(spec: FormField | InputVariable) -> FieldDef:
+    """The spec as the inbox and the Start run page build their form from it."""
+    return FieldDef(
+        key=spec.key,
+        label=spec.label,
+        type=spec.type,
+        required=spec.required,
+        choices=tuple(spec.choices or ()),
+        help_text=spec.help_text,
+        default=spec.default,
+    )
