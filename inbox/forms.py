@@ -103,6 +103,11 @@ class ReassignForm(forms.Form):
             self.add_error(field, "The item is already assigned there.")
         return cleaned
 
+    def engine_arguments(self) -> dict[str, Any]:
+        """What `work_item_reassign` takes: to_user or to_group, and the reason."""
+        data = self.cleaned_data
+        return {"to_user": data["to_user"], "to_group": data["to_group"], "reason": data["reason"]}
+
     @property
     def target(self) -> Any:
         return self.cleaned_data.get("to_user") or self.cleaned_data.get("to_group")

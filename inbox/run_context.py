@@ -395,6 +395,19 @@ class TimelineEntry:
     def is_comment(self) -> bool:
         return self.event.kind == "comment.add"
 
+    @property
+    def byline(self) -> str:
+        """ "by Ann (on behalf of Bob)", unless the message already says so."""
+        event = self.event
+        if event.actor is None:
+            return ""
+        line = f"by {person(event.actor)}"
+        if event.on_behalf_of is not None:
+            line += f" on behalf of {person(event.on_behalf_of)}"
+        if not self.is_comment and line[3:] in event.message:
+            return ""
+        return line
+
 
 @dataclass(frozen=True)
 class Timeline:

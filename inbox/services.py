@@ -1,8 +1,8 @@
 """What the inbox changes itself, beside the engine: drafts and comments.
 
 Neither touches a status, so neither needs the run's lock: a draft is written by a
-conditional UPDATE that only matches an open item, so it can never overwrite an item
-that a colleague completed in the meantime.
+conditional UPDATE that only matches an open item nobody else holds, so it can never
+write over an item that a colleague claimed or completed in the meantime.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import Truncator
 
@@ -31,15 +32,17 @@ def work_item_save_draft(item: WorkItem, *, by: Any, data: Mapping[str, Any]) ->
     """Keep the values typed so far on an open item, unvalidated, without completing it."""
     if not can_act_on(by, item) and access.acting_for(by, item) is None:
         raise NotAllowed("This item is not yours to work on.")
-    if item.status == WorkItemStatus.CLAIMED and item.claimed_by_id != by.pk:
-        raise TransitionRefused(f"{person(item.claimed_by)} is working on this item.")
     step = version_definition(item.run.version).step_by_id[item.step_run.step_id]
     values = typed_values(step.form.fields if step.form else (), data)
-    saved = WorkItem.objects.filter(pk=item.pk, status__in=OPEN_WORK_ITEM_STATUSES).update(
-        draft_data=values, updated_at=timezone.now()
+    saved = (
+        WorkItem.objects.filter(pk=item.pk, status__in=OPEN_WORK_ITEM_STATUSES)
+        .filter(Q(claimed_by__isnull=True) | Q(claimed_by=by))
+        .update(draft_data=values, updated_at=timezone.now())
     )
     if not saved:
         item.refresh_from_db()
+        if item.is_open:
+            raise TransitionRefused(f"{person(item.claimed_by)} is working on this item.")
         raise WorkItemClosedError(_closed(item), closed_at=item.completed_at)
     item.draft_data = values
     return item

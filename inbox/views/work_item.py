@@ -103,22 +103,16 @@ def reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("You may not reassign this item.")
     form = ReassignForm(request.POST, item=item)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            engine.work_item_reassign(
-                item, by=request.user, to_user=data["to_user"], to_group=data["to_group"],
-                reason=data["reason"],
-            )  # fmt: skip
+            engine.work_item_reassign(item, by=request.user, **form.engine_arguments())
         except (engine.TransitionRefused, engine.NotAllowed) as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, f"Reassigned to {target_name(form.target)}.")
-            still_visible = access.work_items_for(request.user).filter(pk=pk).exists()
-            url = (
-                reverse("inbox:work-item", args=[pk]) if still_visible else reverse("inbox:my-work")
-            )
-            response = HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-            return work_changed(response)
+            # The item closed meanwhile: the page, reloaded, shows how and why.
+            messages.error(request, str(refusal))
+            return htmx_aware_redirect(request, reverse("inbox:work-item", args=[pk]))
+        messages.success(request, f"Reassigned to {target_name(form.target)}.")
+        still_visible = access.work_items_for(request.user).filter(pk=pk).exists()
+        url = reverse("inbox:work-item", args=[pk]) if still_visible else reverse("inbox:my-work")
+        return work_changed(htmx_aware_redirect(request, url))
     if request.htmx:
         context = {"item": item, "reassign_form": form}
         return render(request, "inbox/partials/_wi_reassign.html", context)
@@ -201,6 +195,11 @@ def render_page(
         **comments_context(run, comment_form, reverse("inbox:work-item-comment", args=[item.pk])),
     }
     return render(request, "inbox/work_item.html", context, status=status)
+
+
+def htmx_aware_redirect(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    """A redirect; for htmx, one the browser follows as a full page load."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def render_draft_status(request: HtmxHttpRequest, item: WorkItem, **context: Any) -> HttpResponse:
