@@ -287,7 +287,9 @@ def _model_field_type(model_field: models.Field) -> str:
         "FloatField": "number",
         "DurationField": "duration",
         "JSONField": "JSON",
-    }.get(model_field.get_internal_type(), "")
+    }.get(type(model_field).__name__) or {"CharField": "text"}.get(
+        model_field.get_internal_type(), ""
+    )
     if not kind:
         internal = model_field.get_internal_type()
         kind = "whole number" if "Integer" in internal or "AutoField" in internal else "value"

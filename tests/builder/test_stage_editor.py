@@ -1,0 +1,234 @@
+"""The stage editor: name, key, exit condition, the decision and the fault path."""
+
+import json
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
+
+from orchestrations.models import Stage
+from tests.factories import VersionBuilder, field, make_group, make_user
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def designer(db):
+    user = make_user("dana")
+    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
+    return user
+
+
+@pytest.fixture
+def client(designer):
+    client = Client()
+    client.force_login(designer)
+    return client
+
+
+@pytest.fixture
+def draft(db):
+    """Three stages: intake, review (check → decision), payout."""
+    b = VersionBuilder("loans")
+    sales = make_group("Sales")
+    form = b.form("review", [field("decision", "choice", choices=["ok", "more", "no"])])
+    intake, review, payout = b.stage("intake"), b.stage("review"), b.stage("payout")
+    b.step(intake, "apply", form=form, group=sales)
+    b.step(review, "check", form=form, group=sales)
+    b.step(payout, "pay", action="set_variables", action_inputs={"values": {"paid": True}})
+    b.outcome(review, "steps.check.decision == 'more'", intake, label="More info")
+    b.outcome(review, "steps.check.decision == 'no'", None)
+    return b.version
+
+
+def stage(draft, key):
+    return Stage.objects.get(version=draft, key=key)
+
+
+def url(stage):
+    return reverse("builder:stage-edit", args=[stage.pk])
+
+
+def post_data(stage, outcomes=None, **changes):
+    """What the editor posts for `stage` as it is (outcomes as (label, condition, target))."""
+    if outcomes is None:
+        outcomes = [(o.label, o.condition, str(o.target_id or "end")) for o in stage.outcomes.all()]
+    data = {
+        "name": stage.name,
+        "key": stage.key,
+        "exit_condition": stage.exit_condition,
+        "default": "end" if stage.default_ends_run else str(stage.default_target_id or ""),
+        "fault": str(stage.fault_target_id or ""),
+        "outcomes-TOTAL_FORMS": str(len(outcomes)),
+        "outcomes-INITIAL_FORMS": str(len(outcomes)),
+    }
+    for i, (label, condition, target) in enumerate(outcomes):
+        data |= {
+            f"outcomes-{i}-label": label,
+            f"outcomes-{i}-condition": condition,
+            f"outcomes-{i}-target": target,
+        }
+    return data | changes
+
+
+def test_htmx_gets_the_stage_editor_with_its_outcomes_in_order(client, draft):
+    review = stage(draft, "review")
+
+    response = client.get(url(review), **HTMX)
+
+    html = response.content.decode()
+    assert "<html" not in html
+    assert f'id="stage-editor-{review.pk}"' in html
+    assert html.index("steps.check.decision == &#x27;more&#x27;") < html.index(
+        "steps.check.decision == &#x27;no&#x27;"
+    )
+    assert "+ Add outcome" in html
+    assert "Go to the next stage (Payout)" in html
+
+
+def test_without_htmx_the_stage_editor_is_a_page(client, draft):
+    response = client.get(url(stage(draft, "review")))
+
+    assert "<html" in response.content.decode()
+    assert "version-tabs" in response.content.decode()
+
+
+def test_saving_a_stage_stores_its_settings_decision_and_fault_path(client, draft):
+    review, intake, payout = stage(draft, "review"), stage(draft, "intake"), stage(draft, "payout")
+
+    response = client.post(
+        url(review),
+        post_data(
+            review,
+            outcomes=[
+                ("Declined", "steps.check.decision == 'no'", "end"),
+                ("Back", "steps.check.decision == 'more'", str(intake.pk)),
+            ],
+            name="Underwriting",
+            exit_condition="steps.check.decision == 'no'",
+            default=str(payout.pk),
+            fault=str(intake.pk),
+        ),
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    review.refresh_from_db()
+    assert review.name == "Underwriting"
+    assert review.exit_condition == "steps.check.decision == 'no'"
+    assert review.default_target == payout
+    assert not review.default_ends_run
+    assert review.fault_target == intake
+    outcomes = list(review.outcomes.all())
+    assert [(o.label, o.target) for o in outcomes] == [("Declined", None), ("Back", intake)]
+
+
+def test_a_saved_stage_answers_the_column_out_of_band_and_definition_changed(client, draft):
+    review = stage(draft, "review")
+
+    response = client.post(url(review), post_data(review, name="Underwriting"), **HTMX)
+
+    html = response.content.decode()
+    assert "Saved" in html
+    assert f'id="stage-{review.pk}"' in html
+    assert 'hx-swap-oob="true"' in html
+    assert "definition-changed" in json.loads(response["HX-Trigger"])
+
+
+def test_the_default_can_end_the_run(client, draft):
+    intake = stage(draft, "intake")
+
+    client.post(url(intake), post_data(intake, default="end"), **HTMX)
+
+    intake.refresh_from_db()
+    assert intake.default_ends_run
+    assert intake.default_target is None
+
+
+def test_add_outcome_shows_a_new_row_and_keeps_what_was_typed_without_saving(client, draft):
+    review = stage(draft, "review")
+
+    response = client.post(
+        url(review), post_data(review, name="Typed name", row_action="add"), **HTMX
+    )
+
+    html = response.content.decode()
+    assert 'value="Typed name"' in html
+    assert 'name="outcomes-2-condition"' in html
+    assert "HX-Trigger" not in response
+    review.refresh_from_db()
+    assert review.name == "Review"
+    assert review.outcomes.count() == 2
+
+
+def test_outcomes_move_up_and_are_removed_before_saving(client, draft):
+    review = stage(draft, "review")
+
+    moved = client.post(url(review), post_data(review, row_action="up-1"), **HTMX)
+    removed = client.post(url(review), post_data(review, row_action="remove-0"), **HTMX)
+
+    moved_html = moved.content.decode()
+    assert moved_html.index("decision == &#x27;no&#x27;") < moved_html.index(
+        "decision == &#x27;more&#x27;"
+    )
+    assert "decision == &#x27;more&#x27;" not in removed.content.decode()
+    assert review.outcomes.count() == 2
+
+
+def test_invalid_outcomes_and_keys_show_errors_next_to_fields_and_keep_values(client, draft):
+    review = stage(draft, "review")
+
+    response = client.post(
+        url(review),
+        post_data(
+            review,
+            outcomes=[("Typed", "", "end"), ("", "steps.chek.decision == 1", "end")],
+            key="end",
+        ),
+        **HTMX,
+    )
+
+    html = response.content.decode()
+    assert "&#x27;end&#x27; is reserved" in html
+    assert "Write when this outcome is taken." in html
+    assert "unknown step &#x27;chek&#x27; (did you mean &#x27;check&#x27;?)" in html.lower()
+    assert 'value="Typed"' in html
+    assert f'id="stage{review.pk}_outcomes-1-condition-error"' in html
+    review.refresh_from_db()
+    assert review.key == "review"
+    assert review.outcomes.count() == 2
+
+
+def test_stage_keys_are_unique_in_the_version(client, draft):
+    review = stage(draft, "review")
+
+    response = client.post(url(review), post_data(review, key="intake"), **HTMX)
+
+    assert "already used by the stage" in response.content.decode()
+
+
+def test_a_user_without_the_permission_gets_403(draft):
+    outsider = Client()
+    outsider.force_login(make_user("olly"))
+    review = stage(draft, "review")
+
+    assert outsider.get(url(review)).status_code == 403
+    assert outsider.post(url(review), post_data(review, name="x")).status_code == 403
+
+
+def test_an_active_version_opens_read_only_and_refuses_saves(client, draft):
+    draft.activate()
+    draft.save()
+    review = stage(draft, "review")
+
+    page = client.get(url(review), **HTMX)
+    refused = client.post(url(review), post_data(review, name="Changed"), **HTMX)
+    row_action = client.post(url(review), post_data(review, row_action="add"), **HTMX)
+
+    assert '<fieldset class="editor-body" disabled>' in page.content.decode()
+    assert "Save stage" not in page.content.decode()
+    assert refused.status_code == 409
+    assert row_action.status_code == 409
+    review.refresh_from_db()
+    assert review.name == "Review"
