@@ -1,0 +1,134 @@
+"""The import form: a definition file uploaded or pasted, read as JSON.
+
+Nothing typed is lost: the text of an uploaded file is put in the paste box, so that
+after an error the admin fixes it there and imports again without choosing the file
+anew.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+
+from orchestrations.models import Orchestration
+
+MAX_BYTES = 1024 * 1024
+JSON_TYPES = ("application/json", "text/json", "text/plain", "application/octet-stream", "")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        required=False,
+        label="A definition file",
+        help_text="A .json file exported from Handoff (at most 1 MB).",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+    )
+    text = forms.CharField(
+        required=False,
+        strip=False,
+        label="Or paste the JSON",
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "json-input"}),
+    )
+    as_copy = forms.BooleanField(
+        required=False,
+        label="Import as a new orchestration (a copy), whatever the file's key",
+    )
+    new_key = forms.SlugField(
+        required=False,
+        max_length=64,
+        label="Key of the new orchestration",
+        help_text="Letters, digits, - and _; not used by another orchestration.",
+    )
+    new_name = forms.CharField(
+        required=False, max_length=200, label="Name of the new orchestration"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.json_error: tuple[str, int] | None = None  # the line with the error, its column
+        self.kept_file_name = ""
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return None
+        name = upload.name or "the file"
+        if not name.lower().endswith(".json") or upload.content_type not in JSON_TYPES:
+            raise forms.ValidationError(
+                f"Choose a .json file (a definition exported from Handoff); “{name}” is not one."
+            )
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(f"“{name}” is {_size(upload.size)}: at most 1 MB.")
+        if self.data.get("text", "").strip():
+            raise forms.ValidationError(
+                "You chose a file and pasted JSON too: clear the box below to import the file, "
+                "or import what you pasted without choosing a file."
+            )
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError(f"“{name}” is not UTF-8 text.") from error
+        # Keep the file's text in the paste box (see the module docstring).
+        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+        data["text"] = text
+        self.data = data
+        self.kept_file_name = name
+        return text
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        text = cleaned.get("file") or cleaned.get("text") or ""
+        if "file" in self.errors:
+            return cleaned
+        field = "file" if cleaned.get("file") else "text"
+        if not text.strip():
+            self.add_error("text", "Choose a file or paste the JSON of a definition.")
+        elif len(text.encode()) > MAX_BYTES:
+            self.add_error(field, f"The JSON is {_size(len(text.encode()))}: at most 1 MB.")
+        else:
+            cleaned["data"] = self._parse(text, field)
+        if cleaned.get("as_copy"):
+            self._check_copy(cleaned)
+        return cleaned
+
+    def _parse(self, text: str, field: str) -> Any:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            lines = text.splitlines() or [""]
+            line, column = lines[min(error.lineno, len(lines)) - 1], error.colno
+            start = max(column - 60, 0)  # a minified file is one long line
+            self.json_error = (line[start : start + 120], column - start)
+            self.add_error(
+                field,
+                f"This is not valid JSON: {error.msg} at line {error.lineno}, "
+                f"column {error.colno}.",
+            )
+            return None
+
+    def _check_copy(self, cleaned: dict[str, Any]) -> None:
+        key, name = cleaned.get("new_key"), cleaned.get("new_name")
+        if not key and "new_key" not in self.errors:
+            self.add_error("new_key", "Give the copy a key of its own.")
+        elif key and Orchestration.objects.filter(key=key).exists():
+            self.add_error("new_key", f"An orchestration with the key “{key}” exists already.")
+        if not name:
+            self.add_error("new_name", "Give the copy a name.")
+
+    def definition(self) -> Any:
+        """The parsed JSON, with the copy's key and name when importing as a copy."""
+        data = self.cleaned_data["data"]
+        if self.cleaned_data.get("as_copy") and isinstance(data, dict):
+            copy = {"key": self.cleaned_data["new_key"], "name": self.cleaned_data["new_name"]}
+            data = {**data, **copy}
+        return data
+
+    @property
+    def json_error_caret(self) -> str:
+        return " " * (self.json_error[1] - 1) + "^" if self.json_error else ""
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
