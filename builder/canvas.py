@@ -8,12 +8,13 @@ draft, so an edit racing an activation either lands before it or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Manager, Max, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from orchestrations.models import DecisionOutcome, Orchestration, Stage, Step, Version
@@ -23,7 +24,7 @@ from orchestrations.models import DecisionOutcome, Orchestration, Stage, Step, V
 NEXT_STAGE = "canvas_next_stage"
 
 
-def canvas_steps() -> Iterable[Step]:
+def canvas_steps() -> QuerySet[Step]:
     """Steps with everything a card shows."""
     return (
         Step.objects.select_related("form", "assignee_user", "assignee_group")
@@ -32,25 +33,21 @@ def canvas_steps() -> Iterable[Step]:
     )
 
 
-def canvas_stages(version: Version) -> list[Stage]:
-    """The stages of `version` in order, with their steps and decisions, in five queries
-    however many there are."""
-    outcomes = DecisionOutcome.objects.select_related("target").order_by("position", "pk")
+def canvas_stages(version: Version, only: Collection[int] | None = None) -> list[Stage]:
+    """The stages of `version` in order (or those in `only`), with their steps and
+    decisions, in five queries however many there are."""
     stages = list(
-        version.stages.select_related("default_target", "fault_target")
-        .prefetch_related(Prefetch("steps", queryset=canvas_steps()))
-        .prefetch_related(Prefetch("outcomes", queryset=outcomes))
-        .order_by("position", "pk")
+        version.stages.select_related("default_target", "fault_target").order_by("position", "pk")
     )
     for stage, following in zip(stages, [*stages[1:], None], strict=True):
         setattr(stage, NEXT_STAGE, following)
+    if only is not None:
+        stages = [s for s in stages if s.pk in only]
+    outcomes = DecisionOutcome.objects.select_related("target").order_by("position", "pk")
+    prefetch_related_objects(
+        stages, Prefetch("steps", queryset=canvas_steps()), Prefetch("outcomes", queryset=outcomes)
+    )
     return stages
-
-
-def canvas_stage(stage_pk: int) -> Stage:
-    """One stage as `canvas_stages` loads it, to re-render its column."""
-    stage = Stage.objects.select_related("version__orchestration").get(pk=stage_pk)
-    return next(s for s in canvas_stages(stage.version) if s.pk == stage_pk)
 
 
 def next_stage(stage: Stage) -> Stage | None:
@@ -58,7 +55,9 @@ def next_stage(stage: Stage) -> Stage | None:
     if hasattr(stage, NEXT_STAGE):
         return getattr(stage, NEXT_STAGE)
     later = Q(position__gt=stage.position) | Q(position=stage.position, pk__gt=stage.pk)
-    return Stage.objects.filter(later, version_id=stage.version_id).order_by("position", "pk").first()
+    return (
+        Stage.objects.filter(later, version_id=stage.version_id).order_by("position", "pk").first()
+    )
 
 
 def is_loop(stage: Stage, target: Stage | None) -> bool:
@@ -117,16 +116,17 @@ def draft_change(version: Version) -> Iterator[Version]:
         yield fresh
 
 
-def next_position(items: Iterable[object] | object) -> int:
+def next_position(items: QuerySet[Any] | Manager[Any]) -> int:
     """The position after the last one of a queryset of stages or steps."""
-    highest = items.aggregate(highest=Max("position"))["highest"]  # type: ignore[union-attr]
+    highest = items.aggregate(highest=Max("position"))["highest"]
     return 0 if highest is None else highest + 1
 
 
-def _renumber(items: list[Stage] | list[Step], *also: str) -> None:
+def _renumber(items: list[Any], *also: str) -> None:
+    """Number stages (or steps) 0, 1, 2… in the order given, in one query."""
     for position, item in enumerate(items):
         item.position = position
-    type(items[0]).objects.bulk_update(items, ["position", *also])  # type: ignore[attr-defined]
+    type(items[0])._default_manager.bulk_update(items, ["position", *also])
 
 
 def stages_reorder(version: Version, ids: list[int]) -> None:

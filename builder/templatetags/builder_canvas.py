@@ -1,9 +1,9 @@
 """`{% load builder_canvas %}`: a step card's and a stage column's facts in words.
 
-    {{ step|assignee_text }}   Team: Customer Success · User: Ava Thompson · = record.owner
-    {{ step|start_text }}      when the stage starts · after Kickoff call · when record.amount > 10
-    {{ step.due_in|due_text }} due in 3 days
-    {% stage_flow stage as flow %}   where the run goes after the stage (builder.canvas.Flow)
+{{ step|assignee_text }}   Team: Customer Success · User: Ava Thompson · = record.owner
+{{ step|start_text }}      when the stage starts · after Kickoff call · when record.amount > 10
+{{ step.due_in|due_text }} due in 3 days
+{% stage_flow stage as flow %}   where the run goes after the stage (builder.canvas.Flow)
 """
 
 from __future__ import annotations

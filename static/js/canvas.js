@@ -1,0 +1,157 @@
+/* The builder canvas: drag and drop (SortableJS) that saves each new order at once,
+   focus and highlight after htmx swaps, the side panel, the validation panel's links,
+   and the key suggested from a name on the orchestrations list. Everything here has a
+   no-JavaScript equivalent in the page (buttons, links and forms). */
+(function () {
+  "use strict";
+
+  function idsOf(list) {
+    return Array.from(list.children)
+      .filter(function (el) { return el.dataset && el.dataset.id; })
+      .map(function (el) { return el.dataset.id; });
+  }
+
+  function postOrder(url, name, ids) {
+    var values = {};
+    values[name] = ids.join(",");
+    htmx.ajax("POST", url, { source: document.body, swap: "none", values: values });
+  }
+
+  function makeSortable(root) {
+    if (typeof Sortable === "undefined" || !root.querySelectorAll) return;
+    var scope = root.parentNode || root;
+    scope.querySelectorAll(".stage-list[data-reorder-url]").forEach(function (list) {
+      if (list.sortable) return;
+      list.sortable = Sortable.create(list, {
+        handle: ".stage-handle",
+        draggable: ".stage-column",
+        animation: 150,
+        onEnd: function (evt) {
+          if (evt.oldIndex !== evt.newIndex) postOrder(list.dataset.reorderUrl, "stages", idsOf(list));
+        },
+      });
+    });
+    scope.querySelectorAll(".step-list[data-reorder-url]").forEach(function (list) {
+      if (list.sortable) return;
+      list.sortable = Sortable.create(list, {
+        group: "steps",
+        handle: ".step-handle",
+        draggable: ".step-card",
+        animation: 150,
+        onEnd: function (evt) {
+          if (evt.from === evt.to && evt.oldIndex === evt.newIndex) return;
+          // The target stage gets its whole new order; a step from another stage moves in.
+          postOrder(evt.to.dataset.reorderUrl, "steps", idsOf(evt.to));
+        },
+      });
+    });
+  }
+
+  function highlight(el) {
+    el.classList.remove("is-highlighted");
+    void el.offsetWidth; // restart the animation
+    el.classList.add("is-highlighted");
+    el.scrollIntoView({ behavior: "smooth", block: "nearest", inline: "center" });
+  }
+
+  function select(card) {
+    document.querySelectorAll(".is-selected").forEach(function (el) { el.classList.remove("is-selected"); });
+    if (card) card.classList.add("is-selected");
+  }
+
+  function closePanel() {
+    var panel = document.getElementById("side-panel");
+    if (panel) panel.innerHTML = "";
+    select(null);
+  }
+
+  document.addEventListener("click", function (evt) {
+    var target = evt.target;
+    if (target.closest("[data-close-panel]")) {
+      evt.preventDefault();
+      closePanel();
+      return;
+    }
+    var problem = target.closest("[data-card]");
+    if (problem) {
+      var card = document.getElementById(problem.dataset.card);
+      if (card) { highlight(card); select(card); }
+      return;
+    }
+    // A click anywhere on a card (but its controls) opens its editor, like its name.
+    var stepCard = target.closest(".step-card");
+    if (stepCard && !target.closest("a, button, form, input, select, .drag-handle")) {
+      var link = stepCard.querySelector(".step-name");
+      if (link) link.click();
+      return;
+    }
+    var editLink = target.closest(".step-name, .stage-head h2 a");
+    if (editLink) select(editLink.closest(".step-card, .stage-column"));
+  });
+
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key === "Escape" && document.activeElement && document.activeElement.closest("#side-panel")) {
+      closePanel();
+    }
+  });
+
+  // After a change the server says what to focus: the moved card's button, the add form…
+  document.body.addEventListener("canvas-focus", function (evt) {
+    var el = document.querySelector(evt.detail.selector);
+    if (!el) return;
+    el.focus({ preventScroll: true });
+    var card = el.closest(".step-card, .stage-column");
+    if (card) highlight(card); else el.scrollIntoView({ block: "nearest", inline: "nearest" });
+  });
+
+  // Refusals (409: the version is no longer a draft) and stale canvases (400) are
+  // shown above the board instead of being dropped silently.
+  document.body.addEventListener("htmx:beforeSwap", function (evt) {
+    var status = evt.detail.xhr.status;
+    var alerts = document.getElementById("canvas-alerts");
+    if (!alerts || (status !== 409 && status !== 400)) return;
+    evt.detail.shouldSwap = true;
+    evt.detail.isError = false;
+    evt.detail.target = alerts;
+    evt.detail.swapOverride = "innerHTML";
+    if (status === 400) {
+      evt.detail.serverResponse =
+        '<p class="message message-error" role="alert">That change was not saved: the canvas is out of date. ' +
+        '<a href="">Reload the page</a> and try again.</p>';
+    }
+  });
+
+  // The validation panel keeps the open/closed state the user chose while it refreshes.
+  var problemsOpen = null;
+  document.addEventListener("toggle", function (evt) {
+    if (evt.target.classList && evt.target.classList.contains("problems-details") && evt.isTrusted) {
+      problemsOpen = evt.target.open;
+    }
+  }, true);
+  document.body.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail.target.id !== "problems-panel" || problemsOpen === null) return;
+    var details = evt.detail.target.querySelector(".problems-details");
+    if (details) details.open = problemsOpen;
+  });
+
+  // Orchestrations list: the key follows the name until someone edits it.
+  function suggestedKey(name) {
+    var key = name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+    if (key && !/^[a-z]/.test(key)) key = "process_" + key;
+    return key.slice(0, 60);
+  }
+  document.addEventListener("input", function (evt) {
+    var source = evt.target.closest("[data-key-source]");
+    if (source) {
+      var keyInput = document.querySelector(source.dataset.keySource);
+      if (keyInput && !keyInput.dataset.edited) keyInput.value = suggestedKey(source.value);
+    } else if (evt.target.id === "id_key") {
+      evt.target.dataset.edited = evt.target.value ? "1" : "";
+    }
+  });
+
+  htmx.onLoad(makeSortable);
+  document.addEventListener("DOMContentLoaded", function () { makeSortable(document.body); });
+  document.body.addEventListener("htmx:oobAfterSwap", function (evt) { makeSortable(evt.detail.target || document.body); });
+})();
