@@ -1,0 +1,216 @@
+"""Export a version as a JSON file and import one in the browser: a new orchestration,
+the next draft of a known one, or a copy; errors that name the JSON path; nothing typed
+is lost."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from orchestrations.definition import export_definition, import_definition
+from orchestrations.models import Orchestration, Version
+from orchestrations.versions import version_activate
+from tests.factories import make_user
+from tests.orchestrations.definitions import make_people, rich_definition, small_definition
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = reverse("builder:orchestration-import")
+
+
+@pytest.fixture
+def designer():
+    user = make_user("diego")
+    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
+    return user
+
+
+@pytest.fixture
+def client_(client, designer):
+    client.force_login(designer)
+    return client
+
+
+@pytest.fixture
+def rich(designer) -> Version:
+    """The active version of a definition that uses every feature of the format."""
+    make_people()
+    return version_activate(import_definition(rich_definition()), by=designer)
+
+
+def upload(data: object, name: str = "process.json", content_type: str = "application/json"):
+    body = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return SimpleUploadedFile(name, body, content_type=content_type)
+
+
+def test_export_downloads_the_definition_as_an_indented_json_file(client_, rich) -> None:
+    response = client_.get(reverse("builder:version-export", args=[rich.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="customer_onboarding-v1.json"'
+    text = response.content.decode()
+    assert text.startswith('{\n  "format": 1,\n  "key": "customer_onboarding",')
+    assert json.loads(text) == export_definition(rich)
+
+
+def test_an_export_imported_as_a_new_orchestration_has_an_identical_definition(
+    client_, designer, rich
+) -> None:
+    exported = client_.get(reverse("builder:version-export", args=[rich.pk])).content
+
+    response = client_.post(
+        IMPORT,
+        {
+            "file": upload(exported, "customer_onboarding-v1.json"),
+            "as_copy": "on",
+            "new_key": "onboarding_copy",
+            "new_name": "Onboarding (copy)",
+        },
+    )
+
+    copy = Orchestration.objects.get(key="onboarding_copy")
+    draft = copy.versions.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("builder:version", args=[draft.pk])
+    assert (copy.name, draft.number, draft.status, draft.created_by) == (
+        "Onboarding (copy)", 1, "draft", designer
+    )  # fmt: skip
+    original, imported = export_definition(rich), export_definition(draft)
+    assert {**imported, "key": original["key"], "name": original["name"]} == original
+    assert rich.orchestration.versions.count() == 1
+
+
+def test_a_known_key_becomes_the_next_draft_and_the_message_says_so(client_, rich) -> None:
+    exported = export_definition(rich)
+
+    response = client_.post(IMPORT, {"text": json.dumps(exported)}, follow=True)
+
+    v2 = rich.orchestration.versions.get(number=2)
+    assert v2.status == "draft"
+    assert response.redirect_chain[-1][0] == reverse("builder:version", args=[v2.pk])
+    assert "Imported as draft v2 of “Customer onboarding”." in response.content.decode()
+
+
+def test_a_new_key_creates_an_orchestration_and_the_message_says_so(client_) -> None:
+    make_people()
+
+    response = client_.post(IMPORT, {"text": json.dumps(small_definition())}, follow=True)
+
+    small = Orchestration.objects.get(key="small")
+    assert small.versions.get().number == 1
+    assert "Imported “Small” as a new orchestration: draft v1." in response.content.decode()
+
+
+def test_checking_says_where_the_import_would_go_and_imports_nothing(client_, rich) -> None:
+    response = client_.post(
+        IMPORT, {"text": json.dumps(export_definition(rich)), "action": "check"}
+    )
+
+    html = response.content.decode()
+    assert "This will add <strong>draft v2</strong>" in html
+    assert "No problems found." in html
+    assert rich.orchestration.versions.count() == 1
+    assert "&quot;customer_onboarding&quot;" in html  # the text stays in the box
+
+
+def test_import_errors_name_the_json_path_and_import_nothing(client_) -> None:
+    make_people()
+    data = small_definition()
+    data["stages"][0]["steps"][0]["form"] = "missing"
+    data["stages"][0]["steps"][0]["assignee"] = {"group": "<script>alert(1)</script>"}
+
+    response = client_.post(IMPORT, {"text": json.dumps(data)})
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Nothing was imported" in html
+    assert '<code class="problem-path">$.stages[0].steps[0].form</code>' in html
+    assert '<code class="problem-path">$.stages[0].steps[0].assignee.group</code>' in html
+    assert "<script>alert(1)</script>" not in html
+    assert not Orchestration.objects.filter(key="small").exists()
+    assert "&quot;missing&quot;" in html  # what was pasted is still there
+
+
+def test_invalid_json_is_reported_with_its_line_and_column_and_the_text_stays(client_) -> None:
+    text = '{\n  "format": 1,\n  "key": "x"\n  "name": "X"\n}'
+
+    response = client_.post(IMPORT, {"text": text})
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "This is not valid JSON: Expecting &#x27;,&#x27; delimiter at line 4, column 3." in html
+    assert "  &quot;name&quot;: &quot;X&quot;\n  ^</code></pre>" in html
+    assert "&quot;key&quot;: &quot;x&quot;\n  &quot;name&quot;" in html
+    assert Orchestration.objects.count() == 0
+
+
+def test_an_uploaded_file_with_an_error_lands_in_the_box_to_be_fixed(client_) -> None:
+    response = client_.post(IMPORT, {"file": upload(b'{"format": 1,}', "broken.json")})
+
+    html = response.content.decode()
+    assert "This is not valid JSON" in html
+    assert "{&quot;format&quot;: 1,}</textarea>" in html
+    assert "The text of “broken.json” is in this box now" in html
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "body", "error"),
+    [
+        ("photo.png", "image/png", b"\x89PNG", "Choose a .json file"),
+        ("big.json", "application/json", b" " * (1024 * 1024 + 1), "is 1.0 MB: at most 1 MB."),
+        ("latin.json", "application/json", b'{"name": "\xe9"}', "is not UTF-8 text."),
+    ],
+)
+def test_a_wrong_file_is_refused_clearly(client_, name, content_type, body, error) -> None:
+    response = client_.post(IMPORT, {"file": upload(body, name, content_type)})
+
+    assert response.status_code == 422
+    assert error in response.content.decode()
+    assert Orchestration.objects.count() == 0
+
+
+def test_pasted_json_over_one_megabyte_is_refused(client_) -> None:
+    response = client_.post(IMPORT, {"text": "[" + " " * (1024 * 1024) + "]"})
+
+    assert "at most 1 MB" in response.content.decode()
+
+
+def test_nothing_to_import_says_what_to_do(client_) -> None:
+    response = client_.post(IMPORT, {"text": "  "})
+
+    assert "Choose a file or paste the JSON of a definition." in response.content.decode()
+
+
+def test_a_file_and_pasted_json_together_are_refused_and_the_paste_is_kept(client_) -> None:
+    response = client_.post(IMPORT, {"file": upload({"format": 1}), "text": '{"typed": "by hand"}'})
+
+    html = response.content.decode()
+    assert "You chose a file and pasted JSON too" in html
+    assert "{&quot;typed&quot;: &quot;by hand&quot;}</textarea>" in html
+
+
+def test_a_copy_needs_a_key_of_its_own_and_a_name(client_, rich) -> None:
+    text = json.dumps(export_definition(rich))
+
+    response = client_.post(
+        IMPORT, {"text": text, "as_copy": "on", "new_key": "customer_onboarding"}
+    )
+
+    html = response.content.decode()
+    assert "An orchestration with the key “customer_onboarding” exists already." in html
+    assert "Give the copy a name." in html
+    assert rich.orchestration.versions.count() == 1
+
+
+def test_the_import_page_explains_new_orchestration_or_next_draft(client_) -> None:
+    response = client_.get(IMPORT)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A file whose key is new\n      creates an orchestration" in html
+    assert 'enctype="multipart/form-data"' in html
