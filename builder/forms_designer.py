@@ -65,6 +65,8 @@ class FormForm(EditorForm):
         help_texts = {"key": f"Steps name their form by it. {KEY_HELP} Empty: from the name."}
 
     def __init__(self, *args: Any, version: Any, **kwargs: Any):
+        instance = kwargs.get("instance")
+        kwargs.setdefault("auto_id", f"form{instance.pk if instance else 'new'}_%s")
         super().__init__(*args, **kwargs)
         self.version = version
         self.fields["key"].required = False
@@ -111,8 +113,12 @@ class FieldSpecForm(EditorForm):
         }
 
     what = "the field"
+    id_prefix = "field"
 
     def __init__(self, *args: Any, siblings: QuerySet[Any], **kwargs: Any):
+        instance = kwargs.get("instance")
+        name = instance.pk if instance is not None and instance.pk else "new"
+        kwargs.setdefault("auto_id", f"{self.id_prefix}{name}_%s")
         super().__init__(*args, **kwargs)
         self.siblings = siblings
         self.fields["key"].required = False
@@ -163,6 +169,7 @@ class FormFieldForm(FieldSpecForm):
 
 class InputVariableForm(FieldSpecForm):
     what = "the input"
+    id_prefix = "input"
 
     class Meta(FieldSpecForm.Meta):
         model = InputVariable

@@ -56,13 +56,13 @@ def step_edit(request: HtmxRequest, pk: int) -> HttpResponse:
             return refused
         form = StepForm(request.POST, instance=step)
         if form.is_valid():
-            if refused := _save_in_draft(request, version, form.save):
+            if refused := save_in_draft(request, version, form.save):
                 return refused
             if not request.htmx:
                 return _saved_redirect(request, "builder:step-edit", pk)
             step = _card_step(pk)
             form, context = StepForm(instance=step), {"saved": True, "card": step}
-            return _changed(_editor(request, STEP_EDITOR, version, form=form, step=step, **context))
+            return definition_changed(_editor(request, STEP_EDITOR, version, form=form, step=step, **context))
     else:
         form = StepForm(instance=step, editable=version.is_editable)
     return _editor(request, STEP_EDITOR, version, form=form, step=step)
@@ -87,14 +87,14 @@ def stage_edit(request: HtmxRequest, pk: int) -> HttpResponse:
             _outcomes(stage, editable, request.POST),
         )
         if _stage_valid(form, outcomes):
-            if refused := _save_in_draft(request, version, lambda: _stage_save(form, outcomes)):
+            if refused := save_in_draft(request, version, lambda: _stage_save(form, outcomes)):
                 return refused
             if not request.htmx:
                 return _saved_redirect(request, "builder:stage-edit", pk)
             stage = canvas_stages(version, only={pk})[0]
             form, outcomes = StageForm(instance=stage), _outcomes(stage, editable)
             context = {"saved": True, "column": stage}
-            return _changed(
+            return definition_changed(
                 _editor(
                     request,
                     STAGE_EDITOR,
@@ -172,7 +172,7 @@ def _stage_valid(form: StageForm, outcomes: Any) -> bool:
     return valid and outcomes_valid and not any(o.errors for o in outcomes)
 
 
-def _save_in_draft(request: HtmxRequest, version: Version, save: Any) -> HttpResponse | None:
+def save_in_draft(request: HtmxRequest, version: Version, save: Any) -> HttpResponse | None:
     """Save under the lock activation takes: an edit racing an activation lands
     before it or is refused (409), never after."""
     try:
@@ -213,7 +213,7 @@ def _editor(request: HtmxRequest, template: str, version: Version, **context: An
     return render(request, "builder/partials/_editor_page.html", page)
 
 
-def _changed(response: HttpResponse) -> HttpResponse:
+def definition_changed(response: HttpResponse) -> HttpResponse:
     return trigger_client_event(response, DEFINITION_CHANGED)
 
 
