@@ -211,15 +211,22 @@ class OutputBlock:
 
 
 def earlier_outputs(
-    run: Run, definition: VersionDef, *, exclude_step_run_id: int | None = None
+    run: Run,
+    definition: VersionDef,
+    *,
+    exclude_step_run_id: int | None = None,
+    until: dt.datetime | None = None,
 ) -> list[OutputBlock]:
-    """What the run's completed steps produced, oldest first, with who and when."""
+    """What the run's completed steps produced (up to `until`), oldest first, with who
+    and when."""
     completed_items = WorkItem.objects.filter(status=WorkItemStatus.COMPLETED).select_related(
         "completed_by", "on_behalf_of"
     )
     step_runs = StepRun.objects.filter(run=run, status=StepRunStatus.COMPLETED)
     if exclude_step_run_id is not None:
         step_runs = step_runs.exclude(pk=exclude_step_run_id)
+    if until is not None:
+        step_runs = step_runs.filter(finished_at__lte=until)
     step_runs = (
         step_runs.select_related("completed_by", "stage_run")
         .prefetch_related(Prefetch("work_items", completed_items, to_attr="completed_items"))

@@ -189,7 +189,7 @@ def render_page(
         "record_url": run_context.record_url(run, user),
         "stage_path": run_context.stage_path(run, definition, run_context.stage_runs_of(run)),
         "outputs": run_context.earlier_outputs(
-            run, definition, exclude_step_run_id=item.step_run_id
+            run, definition, exclude_step_run_id=item.step_run_id, until=item.completed_at
         ),
         "reassign_form": reassign_form or ReassignForm(item=item),
         **comments_context(run, comment_form, reverse("inbox:work-item-comment", args=[item.pk])),

@@ -336,3 +336,15 @@ def test_the_page_costs_the_same_queries_with_few_or_many_earlier_steps(
             assert client.get(page_of(last)).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_a_completed_item_lists_only_the_steps_finished_before_it(client, people, run):
+    packet = kickoff_done(run, people)
+    work_item_complete(packet, by=people.carla, data=PACKET)
+    client.force_login(people.carla)
+    html = html_of(client.get(page_of(packet)))
+    assert "Kickoff date</dt>" in html  # finished before the packet
+    client.force_login(people.ava)
+    html = html_of(client.get(page_of(item_of(run, "kickoff"))))
+    assert "Nothing yet: no earlier step of this run has finished." in html
+    assert "Letter, Calendar" not in html
