@@ -206,8 +206,15 @@ def answer_action(
     next_url = safe_next(request)
     if request.htmx:
         item = WorkItem.objects.select_related(*ITEM_ROW_RELATED).get(pk=pk)
-        context = {"item": item, "notice": done, "error": error, "next_url": next_url}
-        return work_changed(render(request, "inbox/partials/_queue_row.html", context))
+        groups = list(request.user.groups.order_by("name"))
+        context = {
+            "item": item,
+            "notice": done,
+            "error": error,
+            "next_url": next_url,
+            "tabs": queue_tabs(request.user, groups),
+        }
+        return work_changed(render(request, "inbox/partials/_list_row_answer.html", context))
     if error:
         messages.error(request, error)
     else:

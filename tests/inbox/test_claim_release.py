@@ -90,6 +90,18 @@ def test_an_htmx_claim_answers_the_row_and_tells_the_page_work_changed(client, p
     assert "work-changed" in response["HX-Trigger-After-Settle"]
 
 
+def test_an_htmx_claim_also_refreshes_the_queue_tab_counts(client, packet, people):
+    client.force_login(people.carla)
+
+    body = client.post(claim_url(packet), **HTMX).content.decode()
+
+    tab_count = (
+        f'<span id="queue-count-{people.success.pk}" class="count count-zero" '
+        'hx-swap-oob="true"><span class="visually-hidden">(</span>0<'
+    )
+    assert f"<template>{tab_count}" in body
+
+
 def test_the_loser_of_a_claim_race_is_told_who_won(client, packet, people):
     client.force_login(people.chris)
     chris_sees = client.get(reverse("inbox:queue", args=[people.success.pk]))
