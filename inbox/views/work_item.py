@@ -7,11 +7,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -31,6 +32,9 @@ from ..htmx import work_changed
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
+
+SEEN_SALT = "inbox.work-item.seen"
+SEEN_MAX_AGE = 14 * 24 * 3600
 
 ITEM_RELATED = (
     "run__orchestration",
@@ -52,9 +56,17 @@ def get_item(request: HtmxHttpRequest, pk: int) -> WorkItem:
 @login_required
 @require_http_methods(["GET", "POST"])
 def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    item = get_item(request, pk)
     if request.method == "GET":
-        return render_page(request, item)
+        return render_page(request, get_item(request, pk))
+    try:
+        item = get_item(request, pk)
+    except Http404:
+        # Taken away while the page was open (reassigned, a delegation ended): the
+        # person the page was shown to is told where it went, and keeps what they typed.
+        if not saw_page(request, pk):
+            raise
+        item = get_object_or_404(WorkItem.objects.select_related(*ITEM_RELATED), pk=pk)
+        return refuse_stale(request, item, f"This item is now with {run_context.holder(item)}.")
     step = step_of(item)
     acting_for = access.acting_for(request.user, item)
     try:
@@ -66,12 +78,8 @@ def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form.is_valid()  # the same form the engine validated with: the same messages
         return render_page(request, item, form=form)
     except (engine.TransitionRefused, engine.NotAllowed) as refusal:
-        messages.error(request, str(refusal))
-        # Re-read: the page shows the item as it is now. The user could see it a moment
-        # ago, so it is shown even if the change took it away from them.
         fresh = WorkItem.objects.select_related(*ITEM_RELATED).get(pk=pk)
-        values = typed_values(fields_of(step), request.POST)
-        return render_page(request, fresh, form_values=values, status=409)
+        return refuse_stale(request, fresh, str(refusal))
     messages.success(request, completed_message(done, step))
     return work_changed(redirect(next_item_url(request.user)))
 
@@ -175,6 +183,7 @@ def render_page(
         "form": form,
         "acting_for": acting_for,
         "can_submit": can_submit,
+        "seen_token": seen_token(user, item),
         "can_draft": can_act and item.is_open and not held_by_other,
         "can_claim": item.status == WorkItemStatus.OPEN
         and bool(item.assignee_group_id)
@@ -195,6 +204,26 @@ def render_page(
         **comments_context(run, comment_form, reverse("inbox:work-item-comment", args=[item.pk])),
     }
     return render(request, "inbox/work_item.html", context, status=status)
+
+
+def refuse_stale(request: HtmxHttpRequest, item: WorkItem, message: str) -> HttpResponse:
+    """The page as it is now, the refusal on top and the values typed still in place."""
+    messages.error(request, message)
+    values = typed_values(fields_of(step_of(item)), request.POST)
+    return render_page(request, item, form_values=values, status=409)
+
+
+def seen_token(user: Any, item: WorkItem) -> str:
+    """Proof, sent back with the form, that `user` was shown `item`'s page."""
+    return signing.dumps([item.pk, user.pk], salt=SEEN_SALT)
+
+
+def saw_page(request: HtmxHttpRequest, pk: int) -> bool:
+    try:
+        seen = signing.loads(request.POST.get("_seen", ""), salt=SEEN_SALT, max_age=SEEN_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return bool(seen == [pk, request.user.pk])
 
 
 def htmx_aware_redirect(request: HtmxHttpRequest, url: str) -> HttpResponse:

@@ -20,6 +20,7 @@ from orchestrations.engine import (
     run_suspend,
     work_item_claim,
     work_item_complete,
+    work_item_reassign,
 )
 from orchestrations.models import Comment, Delegation, RunEvent, WorkItem
 from tests.factories import VersionBuilder, field
@@ -493,3 +494,28 @@ def test_the_pages_refuse_other_methods(client, people, run):
     client.force_login(people.ava)
     assert client.get(url("inbox:work-item-draft", item)).status_code == 405
     assert client.put(page_of(item)).status_code == 405
+
+
+def seen_token_on(client, item: WorkItem) -> str:
+    found = re.search(r'name="_seen" value="([^"]+)"', html_of(client.get(page_of(item))))
+    assert found is not None
+    return found.group(1)
+
+
+def test_an_item_reassigned_away_meanwhile_says_where_it_went_and_keeps_the_values(
+    client, people, run
+):
+    item = item_of(run, "kickoff")
+    client.force_login(people.ava)
+    token = seen_token_on(client, item)
+    work_item_reassign(item, by=people.sue, to_user=people.chris, reason="Cover.")
+    response = client.post(page_of(item), {**KICKOFF, "_seen": token})
+    html = html_of(response)
+    assert response.status_code == 409
+    assert "This item is now with Chris Okafor." in html
+    assert 'value="Alice Abernathy"' in html
+    assert SUBMIT_DISABLED.search(html)
+    # without the page's token, or with somebody else's, it is just not there
+    assert client.post(page_of(item), KICKOFF).status_code == 404
+    client.force_login(people.olga)
+    assert client.post(page_of(item), {**KICKOFF, "_seen": token}).status_code == 404
