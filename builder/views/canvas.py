@@ -85,7 +85,7 @@ def _posted_ids(request: HtmxRequest, name: str) -> list[int] | None:
     """`name` as a list of pks: repeated values or one comma-separated value."""
     values = [v for raw in request.POST.getlist(name) for v in raw.split(",") if v.strip()]
     try:
-        return [int(v) for v in values]
+        return [int(v) for v in values] or None
     except ValueError:
         return None
 
@@ -115,7 +115,9 @@ def stage_add(request: HtmxRequest, pk: int) -> HttpResponse:
     form = StageAddForm(request.POST, version=version)
     if not form.is_valid():
         if request.htmx:
-            return HttpResponse(_fragment(request, "_canvas_add_stage.html", form=form))
+            return HttpResponse(
+                _fragment(request, "_canvas_add_stage.html", version=version, form=form)
+            )
         return _canvas_page(request, version, add_stage_form=form)
     try:
         with canvas.draft_change(version):
@@ -129,7 +131,7 @@ def stage_add(request: HtmxRequest, pk: int) -> HttpResponse:
     new_column = _columns(request, version, {stage.pk}).replace(' hx-swap-oob="true"', "", 1)
     html = f'<div hx-swap-oob="beforeend:#stage-list">{new_column}</div>'
     html += _columns(request, version, set(before.values_list("pk", flat=True)[:1]))
-    html += _fragment(request, "_canvas_add_stage.html")
+    html += _fragment(request, "_canvas_add_stage.html", version=version)
     return _changed(html, focus="#add-stage-name")
 
 
@@ -304,7 +306,7 @@ def step_delete(request: HtmxRequest, pk: int) -> HttpResponse:
 
 def _side_panel(request: HtmxRequest, version: Version, name: str, **context: Any) -> HttpResponse:
     """A panel for the side of the canvas: the fragment for htmx, else the canvas with it."""
-    context = {"version": version, "editable": version.is_editable, **context}
     if request.htmx:
+        context = {"version": version, "editable": version.is_editable, **context}
         return render(request, PARTIALS + name, context)
     return _canvas_page(request, version, side_panel=PARTIALS + name, **context)
