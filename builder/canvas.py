@@ -39,8 +39,8 @@ def canvas_stages(version: Version, only: Collection[int] | None = None) -> list
     stages = list(
         version.stages.select_related("default_target", "fault_target").order_by("position", "pk")
     )
-    for stage, following in zip(stages, [*stages[1:], None], strict=True):
-        setattr(stage, NEXT_STAGE, following)
+    for i, stage in enumerate(stages):
+        setattr(stage, NEXT_STAGE, stages[i + 1] if i + 1 < len(stages) else None)
     if only is not None:
         stages = [s for s in stages if s.pk in only]
     outcomes = DecisionOutcome.objects.select_related("target").order_by("position", "pk")
