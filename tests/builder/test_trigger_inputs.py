@@ -1,0 +1,216 @@
+"""Trigger & inputs: how runs of a version start, and the input variables they ask for."""
+
+import json
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
+
+from orchestrations.models import InputVariable, Version
+from tests.factories import VersionBuilder, make_group, make_user
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def designer(db):
+    user = make_user("dana")
+    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
+    return user
+
+
+@pytest.fixture
+def client(designer):
+    client = Client()
+    client.force_login(designer)
+    return client
+
+
+@pytest.fixture
+def draft(db):
+    b = VersionBuilder("onboarding")
+    b.input("csm", label="CSM")
+    b.input("tier", "choice", choices=["gold", "silver"], required=True, default="gold")
+    stage = b.stage("welcome")
+    b.step(stage, "call", group=make_group("Sales"), form=b.form("call", []))
+    return b.version
+
+
+def url(version):
+    return reverse("builder:trigger-edit", args=[version.pk])
+
+
+def trigger_data(**changes):
+    data = {
+        "trigger_type": "record",
+        "trigger_model": "auth.User",
+        "trigger_on": "both",
+        "trigger_condition": 'record.is_active and changed("email")',
+        "max_stage_visits": "5",
+    }
+    return {k: v for k, v in (data | changes).items() if v is not None}
+
+
+def spec_data(**changes):
+    data = {"label": "Seats", "type": "number", "default": "10"}
+    return data | changes
+
+
+def test_the_page_shows_the_trigger_the_models_to_choose_and_the_inputs(client, draft):
+    response = client.get(url(draft))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "How runs start" in html
+    assert '<option value="auth.User">auth.User — user</option>' in html
+    assert '<option value="demo.Account">' in html
+    assert "auth.Permission" not in html
+    assert "orchestrations.Run" not in html
+    assert "CSM" in html
+    assert "Add an input variable" in html
+
+
+def test_a_record_trigger_is_saved_with_every_setting(client, draft):
+    response = client.post(url(draft), trigger_data(allow_concurrent_runs="on"), **HTMX)
+
+    draft = Version.objects.get(pk=draft.pk)
+    assert (draft.trigger_type, draft.trigger_model, draft.trigger_on) == (
+        "record",
+        "auth.User",
+        "both",
+    )
+    assert draft.trigger_condition == 'record.is_active and changed("email")'
+    assert draft.allow_concurrent_runs
+    assert draft.max_stage_visits == 5
+    assert 'id="trigger-settings"' in response.content.decode()
+    assert "<html" not in response.content.decode()
+    assert "definition-changed" in json.loads(response["HX-Trigger"])
+
+
+def test_without_htmx_a_saved_trigger_redirects_to_the_page(client, draft):
+    response = client.post(url(draft), trigger_data(trigger_type="manual"))
+
+    assert response.status_code == 302
+    assert response["Location"] == url(draft)
+
+
+def test_a_record_trigger_needs_a_model_and_a_valid_condition(client, draft):
+    no_model = client.post(url(draft), trigger_data(trigger_model=""), **HTMX)
+    bad = client.post(url(draft), trigger_data(trigger_condition="record.emial == 'x'"), **HTMX)
+
+    assert "Choose the model whose records start runs." in no_model.content.decode()
+    html = bad.content.decode()
+    assert "did you mean &#x27;email&#x27;?" in html
+    assert "record.emial == &#x27;x&#x27;</textarea>" in html  # kept as typed
+    assert Version.objects.get(pk=draft.pk).trigger_type == "manual"
+
+
+def test_max_stage_visits_is_at_least_one(client, draft):
+    response = client.post(url(draft), trigger_data(max_stage_visits="0"), **HTMX)
+
+    assert "greater than or equal to 1" in response.content.decode()
+
+
+def test_the_trigger_condition_is_checked_live_with_the_record_scope(client, draft):
+    html = client.get(url(draft)).content.decode()
+
+    assert 'hx-post="{}"'.format(reverse("builder:condition-check", args=[draft.pk])) in html
+    assert "&quot;check_setting&quot;: &quot;trigger&quot;" in html
+
+
+def test_record_triggers_warn_about_required_inputs_without_default(client, draft):
+    InputVariable.objects.filter(version=draft, key="tier").update(default=None)
+    Version.objects.filter(pk=draft.pk).update(trigger_type="record", trigger_model="auth.User")
+
+    html = client.get(url(draft)).content.decode()
+
+    assert "start without anyone to give “tier”" in html
+
+
+def test_an_input_is_added_with_a_key_from_its_label(client, draft):
+    response = client.post(reverse("builder:input-add", args=[draft.pk]), spec_data(), **HTMX)
+
+    seats = InputVariable.objects.get(version=draft, key="seats")
+    assert (seats.type, seats.default, seats.position) == ("number", 10, 2)
+    assert f'id="input-list-{draft.pk}" class="spec-list" hx-swap-oob="true"' in (
+        response.content.decode()
+    )
+    assert "definition-changed" in json.loads(response["HX-Trigger"])
+
+
+def test_an_invalid_input_keeps_what_was_typed(client, draft):
+    response = client.post(
+        reverse("builder:input-add", args=[draft.pk]),
+        spec_data(label="Typed", key="csm", default="many"),
+        **HTMX,
+    )
+
+    html = response.content.decode()
+    assert "already used by the input" in html
+    assert "Enter a whole number" in html
+    assert 'value="Typed"' in html
+    assert draft.inputs.count() == 2
+
+
+def test_an_input_is_edited_moved_and_removed(client, draft):
+    csm = InputVariable.objects.get(version=draft, key="csm")
+    edit_url = reverse("builder:input-edit", args=[csm.pk])
+
+    opened = client.get(edit_url, **HTMX)
+    client.post(
+        edit_url, spec_data(label="Success manager", key="csm", type="text", default=""), **HTMX
+    )
+    client.post(edit_url, {"move": str(csm.pk), "to": "down"}, **HTMX)
+    order = list(draft.inputs.values_list("key", flat=True))
+    removed = client.post(reverse("builder:input-delete", args=[csm.pk]), **HTMX)
+
+    assert 'name="label"' in opened.content.decode()
+    assert order == ["tier", "csm"]
+    assert not InputVariable.objects.filter(pk=csm.pk).exists()
+    assert "Success manager" not in removed.content.decode()
+    assert "Tier" in removed.content.decode() or "tier" in removed.content.decode()
+
+
+def test_removing_an_input_asks_first_without_javascript(client, draft):
+    csm = InputVariable.objects.get(version=draft, key="csm")
+
+    response = client.get(reverse("builder:input-delete", args=[csm.pk]))
+
+    assert "Delete the input variable “CSM”?" in response.content.decode()
+    assert InputVariable.objects.filter(pk=csm.pk).exists()
+
+
+def test_a_user_without_the_permission_gets_403(draft):
+    outsider = Client()
+    outsider.force_login(make_user("olly"))
+    csm = InputVariable.objects.get(version=draft, key="csm")
+
+    assert outsider.get(url(draft)).status_code == 403
+    assert outsider.post(url(draft), trigger_data()).status_code == 403
+    assert (
+        outsider.post(reverse("builder:input-add", args=[draft.pk]), spec_data()).status_code == 403
+    )
+    assert outsider.get(reverse("builder:input-edit", args=[csm.pk])).status_code == 403
+    assert Version.objects.get(pk=draft.pk).trigger_type == "manual"
+
+
+def test_an_active_version_is_read_only_and_refuses_changes(client, draft):
+    draft.activate()
+    draft.save()
+    csm = InputVariable.objects.get(version=draft, key="csm")
+
+    page = client.get(url(draft)).content.decode()
+    refused = [
+        client.post(url(draft), trigger_data(), **HTMX),
+        client.post(reverse("builder:input-add", args=[draft.pk]), spec_data(), **HTMX),
+        client.post(reverse("builder:input-edit", args=[csm.pk]), spec_data(key="csm")),
+        client.post(reverse("builder:input-edit", args=[csm.pk]), {"move": csm.pk, "to": "down"}),
+        client.post(reverse("builder:input-delete", args=[csm.pk])),
+    ]
+
+    assert '<fieldset class="editor-body" disabled>' in page
+    assert "Save trigger" not in page
+    assert [r.status_code for r in refused] == [409] * 5
+    assert Version.objects.get(pk=draft.pk).trigger_type == "manual"
+    assert list(draft.inputs.values_list("key", "label")) == [("csm", "CSM"), ("tier", "tier")]
