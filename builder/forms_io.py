@@ -15,7 +15,7 @@ from django import forms
 from orchestrations.models import Orchestration
 
 MAX_BYTES = 1024 * 1024
-JSON_TYPES = ("application/json", "text/json", "text/plain", "application/octet-stream", "")
+JSON_TYPES = ("application/json", "text/json")
 
 
 class ImportForm(forms.Form):
@@ -55,7 +55,7 @@ class ImportForm(forms.Form):
         if not upload:
             return None
         name = upload.name or "the file"
-        if not name.lower().endswith(".json") or upload.content_type not in JSON_TYPES:
+        if not name.lower().endswith(".json") and upload.content_type not in JSON_TYPES:
             raise forms.ValidationError(
                 f"Choose a .json file (a definition exported from Handoff); “{name}” is not one."
             )
@@ -70,12 +70,16 @@ class ImportForm(forms.Form):
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise forms.ValidationError(f"“{name}” is not UTF-8 text.") from error
-        # Keep the file's text in the paste box (see the module docstring).
-        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
-        data["text"] = text
-        self.data = data
+        self._show(text=text)  # in the paste box (see the module docstring)
         self.kept_file_name = name
         return text
+
+    def _show(self, **values: str) -> None:
+        """Put `values` in the fields as the page shows them again."""
+        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+        for name, value in values.items():
+            data[name] = value
+        self.data = data
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -110,11 +114,19 @@ class ImportForm(forms.Form):
 
     def _check_copy(self, cleaned: dict[str, Any]) -> None:
         key, name = cleaned.get("new_key"), cleaned.get("new_name")
-        if not key and "new_key" not in self.errors:
+        data = cleaned.get("data")
+        suggest = isinstance(data, dict) and not key and not name and "new_key" not in self.errors
+        if suggest and isinstance(data, dict):
+            self._show(
+                new_key=_free_key(f"{data.get('key') or 'copy'}_copy"),
+                new_name=f"{data.get('name') or 'Copy'} (copy)",
+            )
+            self.add_error("new_key", "A key and name for the copy are filled in: check them.")
+        elif not key and "new_key" not in self.errors:
             self.add_error("new_key", "Give the copy a key of its own.")
         elif key and Orchestration.objects.filter(key=key).exists():
             self.add_error("new_key", f"An orchestration with the key “{key}” exists already.")
-        if not name:
+        if not name and not suggest:
             self.add_error("new_name", "Give the copy a name.")
 
     def definition(self) -> Any:
@@ -128,6 +140,15 @@ class ImportForm(forms.Form):
     @property
     def json_error_caret(self) -> str:
         return " " * (self.json_error[1] - 1) + "^" if self.json_error else ""
+
+
+def _free_key(key: str) -> str:
+    key = key[:60]
+    taken = set(Orchestration.objects.filter(key__startswith=key).values_list("key", flat=True))
+    candidate, n = key, 2
+    while candidate in taken:
+        candidate, n = f"{key}_{n}", n + 1
+    return candidate
 
 
 def _size(n: int) -> str:

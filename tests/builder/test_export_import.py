@@ -207,6 +207,23 @@ def test_a_copy_needs_a_key_of_its_own_and_a_name(client_, rich) -> None:
     assert rich.orchestration.versions.count() == 1
 
 
+def test_a_copy_without_key_or_name_gets_suggestions_to_check(client_, rich) -> None:
+    text = json.dumps(export_definition(rich))
+
+    response = client_.post(IMPORT, {"text": text, "as_copy": "on"})
+
+    html = response.content.decode()
+    assert "A key and name for the copy are filled in: check them." in html
+    assert 'value="customer_onboarding_copy"' in html
+    assert 'value="Customer onboarding (copy)"' in html
+    assert Orchestration.objects.count() == 1
+
+    client_.post(IMPORT, {"text": text, "as_copy": "on", "new_key": "customer_onboarding_copy",
+                          "new_name": "Customer onboarding (copy)"})  # fmt: skip
+
+    assert Orchestration.objects.get(key="customer_onboarding_copy").versions.count() == 1
+
+
 def test_the_import_page_explains_new_orchestration_or_next_draft(client_) -> None:
     response = client_.get(IMPORT)
 

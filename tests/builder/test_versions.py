@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from orchestrations.definition import export_definition, import_definition
 from orchestrations.engine import run_cancel, run_start
-from orchestrations.models import Run, Step, Version
+from orchestrations.models import Orchestration, Run, Step, Version
 from orchestrations.versions import version_activate, version_new_draft
 from tests.factories import make_group, make_user
 from tests.orchestrations.definitions import small_definition
@@ -87,6 +87,16 @@ def test_the_list_costs_the_same_queries_for_many_versions_and_runs(
         response = client_.get(url)
 
     assert len(response.context["versions"]) == 5
+
+
+def test_an_orchestration_without_versions_says_how_to_start(client_) -> None:
+    empty = Orchestration.objects.create(key="empty", name="Empty")
+
+    response = client_.get(reverse("builder:version-list", args=[empty.pk]))
+
+    html = response.content.decode()
+    assert "Empty has no versions yet." in html
+    assert reverse("builder:orchestration-import") in html
 
 
 # --- Activation ----------------------------------------------------------------------------
