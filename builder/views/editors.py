@@ -62,7 +62,9 @@ def step_edit(request: HtmxRequest, pk: int) -> HttpResponse:
                 return _saved_redirect(request, "builder:step-edit", pk)
             step = _card_step(pk)
             form, context = StepForm(instance=step), {"saved": True, "card": step}
-            return definition_changed(_editor(request, STEP_EDITOR, version, form=form, step=step, **context))
+            return definition_changed(
+                _editor(request, STEP_EDITOR, version, form=form, step=step, **context)
+            )
     else:
         form = StepForm(instance=step, editable=version.is_editable)
     return _editor(request, STEP_EDITOR, version, form=form, step=step)
