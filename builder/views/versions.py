@@ -137,7 +137,8 @@ def version_diff(request: HttpRequest, pk: int) -> HttpResponse:
     a, b = context["a"], context["b"]
     if a is not None and b is not None:
         context["diff"] = diff_definitions(export_definition(a), export_definition(b))
-    return render(request, "builder/version_diff.html", context)
+    template = "builder/version_diff.html" + ("#diff" if request.htmx else "")
+    return render(request, template, context)
 
 
 @designer_required

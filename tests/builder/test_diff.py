@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from builder.diff import ADDED, CHANGED, REMOVED, Change, diff_definitions, moved_keys
 from orchestrations.definition import import_definition
+from orchestrations.models import Stage, Step
 from orchestrations.versions import version_activate, version_new_draft
 from tests.factories import make_group, make_user
 
@@ -299,6 +300,48 @@ def test_the_diff_page_compares_the_active_version_with_the_draft_by_default(
     assert "1 stage changed" in html
     assert "<del>Setup</del>" in html
     assert "<ins>Set-up &lt;b&gt;now&lt;/b&gt;</ins>" in html
+
+
+def test_choosing_versions_with_htmx_swaps_in_only_the_comparison(
+    client, designer, versions
+) -> None:
+    v1, v2 = versions
+    client.force_login(designer)
+
+    response = client.get(
+        reverse("builder:version-diff", args=[v1.orchestration_id]),
+        {"a": v2.pk, "b": v1.pk},
+        headers={"HX-Request": "true"},
+    )
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="diff" id="diff"')
+    assert "<html" not in html
+    assert "v2 <small>(draft)</small> → v1 <small>(active)</small>" in html
+    assert "<del>Set-up &lt;b&gt;now&lt;/b&gt;</del>" in html
+
+
+def test_the_diff_page_costs_the_same_queries_for_bigger_versions(
+    client, designer, versions, django_assert_max_num_queries
+) -> None:
+    v1, v2 = versions
+    client.force_login(designer)
+    url = reverse("builder:version-diff", args=[v1.orchestration_id])
+    with django_assert_max_num_queries(40) as small:
+        client.get(url)
+    for n in range(5):
+        stage = Stage.objects.create(
+            version=v2, key=f"extra_{n}", name=f"Extra {n}", position=9 + n
+        )
+        for m in range(3):
+            Step.objects.create(version=v2, stage=stage, key=f"s_{n}_{m}", name="S", position=m)
+
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+
+    assert "5 stages added, 15 steps added" in response.content.decode().replace(
+        "1 stage changed, ", ""
+    )
 
 
 def test_the_diff_page_says_when_two_versions_are_identical(client, designer) -> None:
