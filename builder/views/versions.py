@@ -172,20 +172,22 @@ def orchestration_import(request: HttpRequest) -> HttpResponse:
     return render(request, "builder/import.html", context, status=422 if form.errors else 200)
 
 
-def _import_target(data: Any) -> dict[str, Any]:
+def _import_target(data: Any) -> dict[str, Any] | None:
     """Where a definition would go: a new orchestration, or the next draft of one."""
     key = data.get("key") if isinstance(data, dict) else None
-    existing = Orchestration.objects.filter(key=key).first() if isinstance(key, str) else None
+    if not isinstance(key, str) or not key:
+        return None
+    existing = Orchestration.objects.filter(key=key).first()
     if existing is None:
-        return {"new": True, "key": key, "name": data.get("name") if key else None}
+        return {"new": True, "key": key, "name": data.get("name")}
     latest = existing.versions.order_by("-number").values_list("number", flat=True).first()
     return {"new": False, "orchestration": existing, "number": (latest or 0) + 1,
             "file_name": data.get("name")}  # fmt: skip
 
 
-def _imported_message(version: Version, target: dict[str, Any]) -> str:
+def _imported_message(version: Version, target: dict[str, Any] | None) -> str:
     name = version.orchestration.name
-    if target["new"]:
+    if target is None or target["new"]:
         return f"Imported “{name}” as a new orchestration: draft v{version.number}."
     return f"Imported as draft v{version.number} of “{name}”."
 

@@ -136,6 +136,15 @@ def test_import_errors_name_the_json_path_and_import_nothing(client_) -> None:
     assert "&quot;missing&quot;" in html  # what was pasted is still there
 
 
+def test_json_that_is_not_an_object_is_refused_at_its_root(client_) -> None:
+    response = client_.post(IMPORT, {"text": "[1, 2]"})
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert '<code class="problem-path">$</code>' in html
+    assert "This would create" not in html
+
+
 def test_invalid_json_is_reported_with_its_line_and_column_and_the_text_stays(client_) -> None:
     text = '{\n  "format": 1,\n  "key": "x"\n  "name": "X"\n}'
 
