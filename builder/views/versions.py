@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
 
 from orchestrations import versions as lifecycle
 from orchestrations.definition import (
@@ -30,6 +31,10 @@ from orchestrations.versions import runs_left_on, version_problems
 from ..access import designer_required, get_version, version_context
 from ..diff import diff_definitions
 from ..forms_io import ImportForm
+
+
+class HtmxRequest(HttpRequest):
+    htmx: HtmxDetails
 
 
 @designer_required
@@ -124,7 +129,7 @@ def version_new_draft(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @designer_required
-def version_diff(request: HttpRequest, pk: int) -> HttpResponse:
+def version_diff(request: HtmxRequest, pk: int) -> HttpResponse:
     orchestration = get_object_or_404(Orchestration, pk=pk)
     context = _list_context(orchestration)
     versions = {str(v.pk): v for v in context["versions"]}
