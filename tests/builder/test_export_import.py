@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from orchestrations.definition import export_definition, import_definition
 from orchestrations.models import Orchestration, Version
@@ -231,6 +232,46 @@ def test_a_copy_without_key_or_name_gets_suggestions_to_check(client_, rich) -> 
                           "new_name": "Customer onboarding (copy)"})  # fmt: skip
 
     assert Orchestration.objects.get(key="customer_onboarding_copy").versions.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_an_export_imported_as_a_new_orchestration_is_identical(
+    live_server, page, screenshot, tmp_path
+) -> None:
+    make_people()
+    designer = make_user("diego")
+    designer.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
+    original = version_activate(import_definition(rich_definition()), by=designer)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("diego")
+    page.get_by_label("Password").fill("pw")
+    page.get_by_role("button", name="Log in").click()
+
+    # the versions of the orchestration; export v1
+    page.goto(live_server.url + reverse("builder:version-list", args=[original.orchestration_id]))
+    screenshot("versions")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export v1 as JSON").click()
+    assert download.value.suggested_filename == "customer_onboarding-v1.json"
+    exported = tmp_path / download.value.suggested_filename
+    download.value.save_as(exported)
+
+    # import the file as a copy: first checked, then imported
+    page.get_by_role("link", name="Import a file").click()
+    page.get_by_label("A definition file").set_input_files(exported)
+    page.get_by_label("Import as a new orchestration").check()
+    page.get_by_role("button", name="Check without importing").click()
+    expect(page.get_by_text("A key and name for the copy are filled in")).to_be_visible()
+    screenshot("import checked")
+    page.get_by_label("Name of the new orchestration").fill("Onboarding (copy)")
+    page.get_by_role("button", name="Import as a draft").click()
+    expect(page.get_by_text("Imported “Onboarding (copy)” as a new orchestration")).to_be_visible()
+    screenshot("imported")
+
+    copy = Orchestration.objects.get(key="customer_onboarding_copy").versions.get()
+    expected = {**export_definition(original), "key": "customer_onboarding_copy",
+                "name": "Onboarding (copy)"}  # fmt: skip
+    assert export_definition(copy) == expected
 
 
 def test_the_import_page_explains_new_orchestration_or_next_draft(client_) -> None:
