@@ -15,11 +15,11 @@ register = template.Library()
 
 
 @register.inclusion_tag("builder/partials/_diagram.html")
-def version_diagram(version: Version) -> dict[str, Any]:
-    return {"diagram": layout.version_diagram(version)}
+def version_diagram(version: Version | None) -> dict[str, Any]:
+    return {"diagram": layout.version_diagram(version) if version else None}
 
 
 @register.inclusion_tag("builder/partials/_diagram.html")
-def run_diagram(run: Run) -> dict[str, Any]:
+def run_diagram(run: Run | None) -> dict[str, Any]:
     """Costs one query for the run's step runs (select the run's version with it)."""
-    return {"diagram": layout.run_diagram(run)}
+    return {"diagram": layout.run_diagram(run) if run else None}

@@ -268,6 +268,10 @@ def test_a_version_without_stages_says_how_to_start() -> None:
     assert "<svg" not in html
 
 
+def test_the_tags_draw_nothing_without_a_version_or_run() -> None:
+    assert render("{% version_diagram None %}{% run_diagram None %}").strip() == ""
+
+
 def test_build_diagram_lays_stages_out_left_to_right(alice) -> None:
     version = two_stages(alice)
 
