@@ -42,7 +42,8 @@ def test_user_logs_in_and_out_of_the_app(
     page.get_by_label("Password").fill("correct horse")
     page.get_by_role("button", name="Log in").click()
 
-    expect(page.get_by_text("Your inbox is coming soon")).to_be_visible()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+    expect(page.get_by_text("Nothing is assigned to you right now.")).to_be_visible()
     expect(page.get_by_role("link", name="Builder")).to_have_count(0)
     # Pico styles arrived: static files are served by the live server.
     assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
