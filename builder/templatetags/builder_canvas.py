@@ -8,9 +8,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from builder.canvas import Flow, flow_of
 from orchestrations.models import Stage, Step
@@ -66,3 +68,12 @@ def due_text(due_in: timedelta | None) -> str:
 @register.simple_tag
 def stage_flow(stage: Stage) -> Flow:
     return flow_of(stage)
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"

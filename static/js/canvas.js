@@ -121,6 +121,13 @@
     }
   });
 
+  // Opening the side panel narrows the board: keep the card being edited in view.
+  document.body.addEventListener("htmx:afterSettle", function (evt) {
+    if (evt.detail.target.id !== "side-panel") return;
+    var selected = document.querySelector(".is-selected");
+    if (selected) selected.scrollIntoView({ block: "nearest", inline: "nearest" });
+  });
+
   // The validation panel keeps the open/closed state the user chose while it refreshes.
   var problemsOpen = null;
   document.addEventListener("toggle", function (evt) {

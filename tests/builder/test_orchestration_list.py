@@ -59,9 +59,9 @@ def test_the_list_shows_trigger_versions_draft_and_runs_in_progress(as_designer)
     # The name opens the draft.
     assert f'<a href="{reverse("builder:version", args=[draft.pk])}">Onboarding</a>' in first
     second = row_of(html, manual.orchestration)
-    assert "<td>manual</td>" in second
-    assert '<td class="number">2</td>' in second
-    assert "ago</time>" in second
+    assert '<td data-label="Trigger">manual</td>' in second
+    assert '<td data-label="Runs in progress" class="number">2</td>' in second
+    assert "just now</time>" in second
 
 
 def test_archived_orchestrations_are_hidden_unless_asked_for(as_designer):
