@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from demo.models import Account
-from orchestrations.events import record_event
-from orchestrations.models import Comment, Delegation
+from inbox.services import comment_add
+from orchestrations.models import Delegation
 
 from .driver import Driver, run_for
 
@@ -23,9 +23,7 @@ COMMENTS = [
 def load_office_life(driver: Driver) -> None:
     for account_name, author, body in COMMENTS:
         run = run_for(Account.objects.get(name=account_name), "customer_onboarding")
-        user = driver.users[author]
-        Comment.objects.create(run=run, author=user, body=body)
-        record_event(run, "comment.add", actor=user, message=f"Comment: {body}")
+        comment_add(run, author=driver.users[author], body=body)
     today = timezone.localdate()
     # Sam is at a conference this week: Ava covers for him (see her My work).
     Delegation.objects.create(
