@@ -15,7 +15,6 @@ from orchestrations.models import Form, FormField, InputVariable
 from orchestrations.models.choices import FieldType
 
 CHOICE_TYPES = (FieldType.CHOICE, FieldType.MULTI_CHOICE)
-KEY_HELP = "Lower-case letters, digits and underscores, starting with a letter."
 
 
 class EditorForm(forms.ModelForm):
@@ -62,7 +61,7 @@ class FormForm(EditorForm):
     class Meta:
         model = Form
         fields = ["name", "key"]
-        help_texts = {"key": f"Steps name their form by it. {KEY_HELP} Empty: from the name."}
+        help_texts = {"key": "Steps name their form by it. Empty: made from the name."}
 
     def __init__(self, *args: Any, version: Any, **kwargs: Any):
         instance = kwargs.get("instance")
@@ -100,15 +99,15 @@ class FieldSpecForm(EditorForm):
     )
     default = forms.CharField(
         required=False,
-        help_text="Optional. Must fit the type: 2030-01-31 for a date, yes or no, one of "
-        "the choices; for multiple choice, choices separated by commas.",
+        help_text="Optional; fits the type: 2030-01-31, yes or no, one of the choices "
+        "(several separated by commas).",
     )
 
     class Meta:
         fields = ["label", "key", "type", "required", "choices", "help_text", "default"]
         labels = {"help_text": "Help", "required": "Required"}
         help_texts = {
-            "key": f"Conditions read the value by it. {KEY_HELP} Empty: from the label.",
+            "key": "Conditions read the value by it. Empty: made from the label.",
             "help_text": "Shown under the field.",
         }
 
@@ -175,7 +174,7 @@ class InputVariableForm(FieldSpecForm):
         model = InputVariable
         help_texts = {
             **FieldSpecForm.Meta.help_texts,
-            "key": f"Conditions read it as vars.<key>. {KEY_HELP} Empty: from the label.",
+            "key": "Conditions read it as vars.<key>. Empty: made from the label.",
         }
 
 

@@ -81,6 +81,7 @@ def live_check(
             "hx-post": url,
             "hx-trigger": "input changed delay:300ms, load",
             "hx-target": f"#check-{bound.auto_id}",
+            "hx-swap": "innerHTML",
             "hx-sync": "this:replace",
             "aria-describedby": " ".join(
                 [f"check-{bound.auto_id}"] + [f"{bound.auto_id}_helptext"] * bool(field.help_text)
@@ -465,7 +466,7 @@ class StageForm(EditorForm):
             (END, "End the run"),
             *[(str(s.pk), f"Go to {s.name}") for s in self.stages],
         ]
-        fields["fault"].choices = [("", "Stop the run with an error (no fault path)"), *others]
+        fields["fault"].choices = [("", "No fault path: the run stops with an error"), *others]
         self.initial.setdefault(
             "default", END if stage.default_ends_run else str(stage.default_target_id or "")
         )
