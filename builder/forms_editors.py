@@ -206,11 +206,12 @@ class StepForm(EditorForm):
                 hint = {"string": "Text; {{ }} placeholders are filled in."}.get(
                     spec.type, f"JSON ({spec.type}); text with {{{{ }}}} placeholders works too."
                 )
+                needed = "Required." if spec.required else "Optional."
                 self.fields[field_name] = forms.CharField(
                     label=input_name,
                     required=False,
                     widget=_wide(1 if spec.type in ("string", "number", "boolean") else 3),
-                    help_text=" ".join(filter(None, [spec.help, hint])),
+                    help_text=" ".join(filter(None, [needed, spec.help, hint])),
                 )
                 self.fields[field_name].action_input = (action_name, input_name, spec)  # type: ignore[attr-defined]
                 if step.action == action_name and input_name in (step.action_inputs or {}):
@@ -396,7 +397,8 @@ def input_text(value: Any, input_type: str) -> str:
     """A stored action input as the designer edits it."""
     if isinstance(value, str) and input_type in ("string", "datetime", "any"):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    indent = 2 if isinstance(value, dict | list) and len(json.dumps(value)) > 40 else None
+    return json.dumps(value, ensure_ascii=False, indent=indent)
 
 
 def input_value(text: str, input_type: str) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
@@ -126,7 +127,8 @@ def condition_check(request: HtmxRequest, pk: int) -> HttpResponse:
     text = data.get(data.get("check_field") or "check_text", data.get("check_text", ""))
     findings = scopes.check_text(text, kind, place) if text.strip() else []
     context = {"findings": findings, "text": text, "kind": kind}
-    return render(request, "builder/partials/_condition_result.html", context)
+    html = render_to_string("builder/partials/_condition_result.html", context, request=request)
+    return HttpResponse(html.strip())  # nothing at all when there is nothing to say
 
 
 def _place_arguments(version: Version, data: Any) -> dict[str, Any]:

@@ -105,6 +105,20 @@ def test_htmx_gets_the_editor_fragment_with_every_setting(client, draft):
     assert "Save step" in html
 
 
+def test_condition_fields_ask_the_live_check_and_show_its_answer_below_them(client, draft):
+    kickoff = draft.steps_by_key["kickoff"]
+
+    html = client.get(url(kickoff), **HTMX).content.decode()
+
+    check_url = reverse("builder:condition-check", args=[draft.pk])
+    assert f'hx-post="{check_url}"' in html
+    assert 'hx-trigger="input changed delay:300ms, load"' in html
+    # Its own target and swap: the editor's form swaps outerHTML, which must not be inherited.
+    assert f'hx-target="#check-step{kickoff.pk}_exit_condition" hx-swap="innerHTML"' in html
+    assert f'id="check-step{kickoff.pk}_exit_condition"' in html
+    assert "&quot;check_setting&quot;: &quot;step-condition&quot;" in html
+
+
 def test_without_htmx_the_editor_is_a_page_with_the_version_header(client, draft):
     response = client.get(url(draft.steps_by_key["kickoff"]))
 
@@ -361,7 +375,10 @@ def test_an_active_version_opens_read_only(client, draft):
     html = response.content.decode()
     assert '<fieldset class="editor-body" disabled>' in html
     assert "Save step" not in html
-    assert "cannot be changed" in html
+    assert "Read-only: version 1 is active" in html
+    # Disabled fields are not posted: their checks send the text along.
+    check = client.get(url(draft.steps_by_key["check"]), **HTMX).content.decode()
+    assert "&quot;check_text&quot;: &quot;record.owner&quot;" in check
 
 
 def test_a_save_to_an_active_version_is_refused_and_changes_nothing(client, draft):
