@@ -47,7 +47,9 @@ def _canvas_page(request: HtmxRequest, version: Version, **extra: Any) -> HttpRe
     for stage in stages:
         if bound is not None and bound.stage.pk == stage.pk:
             stage.canvas_add_form = bound  # type: ignore[attr-defined]
-    context = version_context(version, "canvas", stages=stages, editable=version.is_editable)
+    context = version_context(
+        version, "canvas", stages=stages, no_stages=not stages, editable=version.is_editable
+    )
     return render(request, "builder/version_canvas.html", {**context, **extra})
 
 

@@ -141,21 +141,25 @@
     if (details) details.open = problemsOpen;
   });
 
-  // Orchestrations list: the key follows the name until someone edits it.
+  // Orchestrations list: a key suggested from the name (as the server derives it).
   function suggestedKey(name) {
     var key = name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
       .replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
     if (key && !/^[a-z]/.test(key)) key = "process_" + key;
     return key.slice(0, 60);
   }
+  // Someone's own key is kept: the key follows the name only while it is empty or
+  // still the suggestion made from the name before.
   document.addEventListener("input", function (evt) {
     var source = evt.target.closest("[data-key-source]");
-    if (source) {
-      var keyInput = document.querySelector(source.dataset.keySource);
-      if (keyInput && !keyInput.dataset.edited) keyInput.value = suggestedKey(source.value);
-    } else if (evt.target.id === "id_key") {
-      evt.target.dataset.edited = evt.target.value ? "1" : "";
+    if (!source) return;
+    var keyInput = document.querySelector(source.dataset.keySource);
+    if (!keyInput) return;
+    var before = source.dataset.suggested || "";
+    if (keyInput.value === "" || keyInput.value === before) {
+      keyInput.value = suggestedKey(source.value);
     }
+    source.dataset.suggested = suggestedKey(source.value);
   });
 
   htmx.onLoad(makeSortable);
