@@ -65,11 +65,20 @@ def due_in_text(duration: timedelta | None) -> str:
 
 
 def live_check(
-    form: forms.BaseForm, name: str, *, kind: str, setting: str, url: str, place: dict[str, Any]
+    form: forms.BaseForm,
+    name: str,
+    *,
+    kind: str,
+    setting: str,
+    url: str,
+    place: dict[str, Any],
+    shown: bool = True,
 ) -> None:
     """Make the field `name` ask `condition_check` about its text as it is typed; the
-    answer appears in the element `#check-<field id>` below it."""
+    answer appears in the element `#check-<field id>` below it. A field with text is
+    checked at once if `shown`, else when editors.js shows it (event `shown`)."""
     bound = form[name]
+    at_once = "load, shown" if shown and bound.value() else "shown"
     values = {"check_kind": kind, "check_setting": setting, "check_field": bound.html_name}
     values |= {f"check_{name}": value for name, value in place.items()}
     if not getattr(form, "editable", True):
@@ -79,7 +88,7 @@ def live_check(
     field.widget.attrs.update(
         {
             "hx-post": url,
-            "hx-trigger": "input changed delay:300ms, load",
+            "hx-trigger": f"input changed delay:300ms, {at_once}",
             "hx-target": f"#check-{bound.auto_id}",
             "hx-swap": "innerHTML",
             "hx-sync": "this:replace",
@@ -222,19 +231,24 @@ class StepForm(EditorForm):
     def _live_checks(self, step: Step) -> None:
         url = reverse("builder:condition-check", args=[self.version.pk])
         place = {"step": step.pk}
-        for name, kind, setting in (
-            ("start_condition", scopes.CONDITION, scopes.STEP_CONDITION),
-            ("exit_condition", scopes.CONDITION, scopes.STEP_CONDITION),
-            ("assignee_expression", scopes.EXPRESSION, scopes.STEP_START),
-            ("email_subject", scopes.TEMPLATE, scopes.STEP_START),
-            ("email_body", scopes.TEMPLATE, scopes.STEP_START),
-        ):
-            live_check(self, name, kind=kind, setting=setting, url=url, place=place)
-        for inputs in self.action_fields.values():
+        # Only the fields on show are checked when the editor opens (see editors.js).
+        interactive = self["kind"].value() != StepKind.BACKGROUND
+        for name, kind, setting, shown in (
+            ("start_condition", scopes.CONDITION, scopes.STEP_CONDITION,
+             self["start_when"].value() == StartWhen.CONDITION),
+            ("exit_condition", scopes.CONDITION, scopes.STEP_CONDITION, True),
+            ("assignee_expression", scopes.EXPRESSION, scopes.STEP_START,
+             interactive and self["assignee_type"].value() == AssigneeType.EXPRESSION),
+            ("email_subject", scopes.TEMPLATE, scopes.STEP_START, interactive),
+            ("email_body", scopes.TEMPLATE, scopes.STEP_START, interactive),
+        ):  # fmt: skip
+            live_check(self, name, kind=kind, setting=setting, url=url, place=place, shown=shown)
+        chosen = None if interactive else self["action"].value()
+        for action_name, inputs in self.action_fields.items():
             for _, field_name in inputs:
                 live_check(
                     self, field_name, kind=scopes.TEMPLATE, setting=scopes.STEP_START, url=url,
-                    place=place,
+                    place=place, shown=action_name == chosen,
                 )  # fmt: skip
 
     def action_groups(self) -> list[dict[str, Any]]:

@@ -85,7 +85,7 @@ class TriggerForm(EditorForm):
         url = reverse("builder:condition-check", args=[version.pk])
         live_check(
             self, "trigger_condition", kind=scopes.CONDITION, setting=scopes.TRIGGER, url=url,
-            place={},
+            place={}, shown=self["trigger_type"].value() == TriggerType.RECORD,
         )  # fmt: skip
 
     def clean(self) -> dict[str, Any]:

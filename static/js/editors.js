@@ -9,14 +9,23 @@
 
   // <div data-show-when="kind=background"> shows only while the form's field `kind` is
   // "background" (several values: "kind=a|b"). Without JavaScript everything shows.
+  // Conditions that come into view are checked then (hx-trigger "shown").
   function applyShowWhen(root) {
+    var shown = [];
     root.querySelectorAll("[data-show-when]").forEach(function (element) {
       var form = element.closest("form");
       if (!form) return;
       var rule = element.dataset.showWhen.split("=");
       var field = form.elements[rule[0]];
       if (!field) return;
-      element.hidden = rule[1].split("|").indexOf(field.value) === -1;
+      var hide = rule[1].split("|").indexOf(field.value) === -1;
+      if (element.hidden && !hide) shown.push(element);
+      element.hidden = hide;
+    });
+    shown.forEach(function (element) {
+      element.querySelectorAll(".condition-input").forEach(function (input) {
+        if (input.value && !input.closest("[hidden]")) htmx.trigger(input, "shown");
+      });
     });
   }
 

@@ -106,17 +106,31 @@ def test_htmx_gets_the_editor_fragment_with_every_setting(client, draft):
 
 
 def test_condition_fields_ask_the_live_check_and_show_its_answer_below_them(client, draft):
-    kickoff = draft.steps_by_key["kickoff"]
+    check = draft.steps_by_key["check"]
 
-    html = client.get(url(kickoff), **HTMX).content.decode()
+    html = client.get(url(check), **HTMX).content.decode()
 
     check_url = reverse("builder:condition-check", args=[draft.pk])
     assert f'hx-post="{check_url}"' in html
-    assert 'hx-trigger="input changed delay:300ms, load"' in html
     # Its own target and swap: the editor's form swaps outerHTML, which must not be inherited.
-    assert f'hx-target="#check-step{kickoff.pk}_exit_condition" hx-swap="innerHTML"' in html
-    assert f'id="check-step{kickoff.pk}_exit_condition"' in html
+    assert f'hx-target="#check-step{check.pk}_exit_condition" hx-swap="innerHTML"' in html
+    assert f'id="check-step{check.pk}_exit_condition"' in html
     assert "&quot;check_setting&quot;: &quot;step-condition&quot;" in html
+
+
+def test_only_fields_with_text_on_show_are_checked_when_the_editor_opens(client, draft):
+    check = draft.steps_by_key["check"]
+
+    html = client.get(url(check), **HTMX).content.decode()
+
+    def trigger_of(name):
+        start = html.index(f'name="{name}"')
+        tag = html[html.rindex("<", 0, start) : html.index(">", start)]
+        return tag.split('hx-trigger="')[1].split('"')[0]
+
+    assert trigger_of("assignee_expression") == "input changed delay:300ms, load, shown"
+    assert trigger_of("email_subject") == "input changed delay:300ms, shown"  # empty
+    assert trigger_of("input__send_email__to") == "input changed delay:300ms, shown"  # hidden
 
 
 def test_without_htmx_the_editor_is_a_page_with_the_version_header(client, draft):
