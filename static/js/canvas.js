@@ -78,10 +78,11 @@
       if (card) { highlight(card); select(card); }
       return;
     }
-    // A click anywhere on a card (but its controls) opens its editor, like its name.
-    var stepCard = target.closest(".step-card");
-    if (stepCard && !target.closest("a, button, form, input, select, .drag-handle")) {
-      var link = stepCard.querySelector(".step-name");
+    // A click anywhere on a card or a stage header (but their controls) opens its
+    // editor, like a click on its name.
+    var clickable = target.closest(".step-card, .stage-head");
+    if (clickable && !target.closest("a, button, form, input, select, .drag-handle")) {
+      var link = clickable.querySelector(".step-name, h2 a");
       if (link) link.click();
       return;
     }

@@ -4,6 +4,7 @@ delete, read-only versions, and the number of queries a big version costs."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -544,10 +545,10 @@ def big_version(stages: int, steps: int) -> Version:
     team, person = make_group("Team"), make_user(f"user_{stages}")
     made = [b.stage(f"s{i}") for i in range(stages)]
     for i, each in enumerate(made):
-        first = None
+        first: Step | None = None
         for j in range(steps):
-            options = {"group": team} if j % 2 else {"user": person}
-            after = [first] if first is not None and j % 3 == 2 else None
+            options: dict[str, Any] = {"group": team} if j % 2 else {"user": person}
+            after: list[Step] | None = [first] if first is not None and j % 3 == 2 else None
             created = b.step(each, f"t_{i}_{j}", form=form, after=after,
                              due_in=timedelta(days=1), **options)  # fmt: skip
             first = first or created
