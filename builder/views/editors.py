@@ -62,7 +62,9 @@ def step_edit(request: HtmxRequest, pk: int) -> HttpResponse:
             if not request.htmx:
                 return _saved_redirect(request, "builder:step-edit", pk)
             step = _card_step(pk)
-            form, context = StepForm(instance=step), {"saved": True, "card": step}
+            # The steps that wait for it name it on their cards: they change too.
+            cards = [step, *canvas_steps().filter(start_after=step).exclude(pk=pk)]
+            form, context = StepForm(instance=step), {"saved": True, "cards": cards}
             return definition_changed(
                 _editor(request, STEP_EDITOR, version, form=form, step=step, **context)
             )
@@ -94,9 +96,11 @@ def stage_edit(request: HtmxRequest, pk: int) -> HttpResponse:
                 return refused
             if not request.htmx:
                 return _saved_redirect(request, "builder:stage-edit", pk)
-            stage = canvas_stages(version, only={pk})[0]
+            # Other columns name this stage in where their runs go: all are shown again.
+            columns = canvas_stages(version)
+            stage = next(s for s in columns if s.pk == pk)
             form, outcomes = StageForm(instance=stage), _outcomes(stage, editable)
-            context = {"saved": True, "column": stage}
+            context = {"saved": True, "columns": columns}
             return definition_changed(
                 _editor(
                     request,

@@ -4,10 +4,12 @@ import json
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orchestrations.models import Stage
+from orchestrations.models import Stage, Step
 from tests.factories import VersionBuilder, field, make_group, make_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -136,6 +138,16 @@ def test_a_saved_stage_answers_the_column_out_of_band_and_definition_changed(cli
     assert "definition-changed" in json.loads(response["HX-Trigger"])
 
 
+def test_renaming_a_stage_shows_every_column_again_as_they_name_it(client, draft):
+    review, intake = stage(draft, "review"), stage(draft, "intake")
+
+    response = client.post(url(review), post_data(review, name="Underwriting"), **HTMX)
+
+    html = response.content.decode()
+    assert f'id="stage-{intake.pk}"' in html
+    assert "next stage, Underwriting" in html  # intake's way out names it
+
+
 def test_the_default_can_end_the_run(client, draft):
     intake = stage(draft, "intake")
 
@@ -232,3 +244,24 @@ def test_an_active_version_opens_read_only_and_refuses_saves(client, draft):
     assert row_action.status_code == 409
     review.refresh_from_db()
     assert review.name == "Review"
+
+
+def test_saving_a_stage_costs_the_same_queries_however_many_stages_and_steps(client, draft):
+    review = stage(draft, "review")
+    with CaptureQueriesContext(connection) as small:
+        client.post(url(review), post_data(review, name="Underwriting"), **HTMX)
+    sales = make_group("Sales")
+    for i in range(6):
+        more = Stage.objects.create(
+            version=draft, key=f"more{i}", name=f"More {i}", position=10 + i
+        )
+        for j in range(5):
+            Step.objects.create(
+                version=draft, stage=more, key=f"s{i}_{j}", name=f"S{i}{j}",
+                assignee_type="group", assignee_group=sales,
+            )  # fmt: skip
+
+    with CaptureQueriesContext(connection) as big:
+        client.post(url(review), post_data(review, name="Underwriting"), **HTMX)
+
+    assert len(big) == len(small)

@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orchestrations.models import Step
@@ -195,6 +197,16 @@ def test_a_saved_step_answers_the_editor_the_card_out_of_band_and_definition_cha
     assert 'hx-swap-oob="true"' in html
     assert "Kickoff call" in html
     assert "definition-changed" in json.loads(response["HX-Trigger"])
+
+
+def test_renaming_a_step_also_updates_the_cards_of_the_steps_waiting_for_it(client, draft):
+    kickoff, packet = draft.steps_by_key["kickoff"], draft.steps_by_key["packet"]
+
+    response = client.post(url(kickoff), post_data(kickoff, name="Kickoff call"), **HTMX)
+
+    html = response.content.decode()
+    assert f'id="step-{packet.pk}"' in html
+    assert "after Kickoff call" in html
 
 
 def test_without_htmx_a_save_redirects_back_to_the_editor(client, draft):
@@ -406,3 +418,20 @@ def test_a_save_to_an_active_version_is_refused_and_changes_nothing(client, draf
     assert "cannot be changed" in response.content.decode()
     kickoff.refresh_from_db()
     assert kickoff.name == "Kickoff"
+
+
+def test_saving_a_step_costs_the_same_queries_however_many_steps(client, draft, sales):
+    kickoff = draft.steps_by_key["kickoff"]
+    with CaptureQueriesContext(connection) as small:
+        client.post(url(kickoff), post_data(kickoff, name="Kickoff call"), **HTMX)
+    welcome = kickoff.stage
+    for j in range(8):
+        Step.objects.create(
+            version=draft, stage=welcome, key=f"extra{j}", name=f"Extra {j}", position=10 + j,
+            assignee_type="group", assignee_group=sales,
+        )  # fmt: skip
+
+    with CaptureQueriesContext(connection) as big:
+        client.post(url(kickoff), post_data(kickoff, name="Kickoff call"), **HTMX)
+
+    assert len(big) == len(small)
