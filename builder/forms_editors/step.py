@@ -1,10 +1,7 @@
-"""The side-panel editors' forms: a step with every setting of the format, a stage
-with its decision. Conditions, expressions and templates are checked on save against
-the whole version (what activation checks) and live, as typed, by `condition_check`."""
+"""The step editor's form: every setting of a step in the definition format."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -14,114 +11,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.dateparse import parse_duration
 
 from orchestrations.actions import registered_actions
 from orchestrations.conditions import Scope
-from orchestrations.models import Stage, Step
+from orchestrations.models import Step
 from orchestrations.models.choices import AssigneeType, StartWhen, StepKind
 
-from . import scopes
-from .forms_designer import EditorForm, mark_invalid, unique_key_error
-
-DURATION_UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60}
-DURATION_TOKEN = re.compile(r"(\d+)\s*(weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)\b\s*,?\s*")
-END = "end"
-
-
-def parse_due_in(text: str) -> timedelta | None:
-    """ "2d 4h", "3 days", "90m" or ISO 8601 ("P2DT4H") as a duration; None when empty.
-    Raises `forms.ValidationError` with what to write instead."""
-    text = text.strip().lower()
-    if not text:
-        return None
-    duration = parse_duration(text.upper()) if text.startswith("p") else None
-    if duration is None:
-        seconds, position = 0, 0
-        for match in DURATION_TOKEN.finditer(text):
-            if match.start() != position:
-                break
-            seconds += int(match.group(1)) * DURATION_UNITS[match.group(2)[0]]
-            position = match.end()
-        if position != len(text) or not text:
-            raise forms.ValidationError(
-                f"“{text}” is not a duration: write days, hours and minutes "
-                "like 2d, 4h, 1d 12h or 90m."
-            )
-        duration = timedelta(seconds=seconds)
-    if duration.total_seconds() <= 0:
-        raise forms.ValidationError("A due date must be some time after the start: e.g. 2d.")
-    return duration
-
-
-def due_in_text(duration: timedelta | None) -> str:
-    if duration is None:
-        return ""
-    minutes = int(duration.total_seconds()) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
-    return " ".join(parts) or "0m"
-
-
-def live_check(
-    form: forms.BaseForm,
-    name: str,
-    *,
-    kind: str,
-    setting: str,
-    url: str,
-    place: dict[str, Any],
-    shown: bool = True,
-) -> None:
-    """Make the field `name` ask `condition_check` about its text as it is typed; the
-    answer appears in the element `#check-<field id>` below it. A field with text is
-    checked at once if `shown`, else when editors.js shows it (event `shown`)."""
-    bound = form[name]
-    at_once = "load, shown" if shown and bound.value() else "shown"
-    values = {"check_kind": kind, "check_setting": setting, "check_field": bound.html_name}
-    values |= {f"check_{name}": value for name, value in place.items()}
-    if not getattr(form, "editable", True):
-        # A disabled field is not sent with the form: send its text along.
-        values["check_text"] = bound.value() or ""
-    field = form.fields[name]
-    field.widget.attrs.update(
-        {
-            "hx-post": url,
-            "hx-trigger": f"input changed delay:300ms, {at_once}",
-            "hx-target": f"#check-{bound.auto_id}",
-            "hx-swap": "innerHTML",
-            "hx-sync": "this:replace",
-            "aria-describedby": " ".join(
-                [f"check-{bound.auto_id}"] + [f"{bound.auto_id}_helptext"] * bool(field.help_text)
-            ),
-            "spellcheck": "false",
-            "autocomplete": "off",
-            "class": "condition-input",
-        }
-    )
-    # Read by _condition_field.html: the values go on the field's wrapper, so that both
-    # the text (its check) and the "names" list (loaded when opened) send them.
-    field.check = {"kind": kind, "url": url, "values": json.dumps(values)}  # type: ignore[attr-defined]
-
-
-def check_errors(
-    form: forms.BaseForm, name: str, kind: str, scope: Scope, required: str = ""
-) -> None:
-    """Add the errors of the text in `name` (syntax, unknown names) to the field."""
-    text = form.cleaned_data.get(name) or ""
-    if not text.strip():
-        if required:
-            form.add_error(name, required)
-        return
-    place = scopes.Place(scope, scope, [], {}, {})
-    for finding in scopes.check_text(text, kind, place):
-        where = f" (at {finding.location})" if finding.location else ""
-        form.add_error(name, f"{finding.message.rstrip('.')}{where}.")
-
-
-def _wide(rows: int = 2) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows})
+from .. import scopes
+from ..forms_designer import EditorForm, unique_key_error
+from .conditions import check_errors, live_check, wide
+from .values import due_in_text, input_text, input_value, parse_due_in
 
 
 class StepForm(EditorForm):
@@ -168,10 +67,10 @@ class StepForm(EditorForm):
             "assignee_type": forms.RadioSelect,
             "start_when": forms.RadioSelect,
             "start_after": forms.CheckboxSelectMultiple,
-            "instructions": _wide(3),
-            "email_body": _wide(4),
-            "start_condition": _wide(),
-            "exit_condition": _wide(),
+            "instructions": wide(3),
+            "email_body": wide(4),
+            "start_condition": wide(),
+            "exit_condition": wide(),
             "assignee_expression": forms.TextInput,
         }
 
@@ -219,7 +118,7 @@ class StepForm(EditorForm):
                 self.fields[field_name] = forms.CharField(
                     label=input_name,
                     required=False,
-                    widget=_wide(1 if spec.type in ("string", "number", "boolean") else 3),
+                    widget=wide(1 if spec.type in ("string", "number", "boolean") else 3),
                     help_text=" ".join(filter(None, [needed, spec.help, hint])),
                 )
                 self.fields[field_name].action_input = (action_name, input_name, spec)  # type: ignore[attr-defined]
@@ -407,172 +306,6 @@ def waiting_circle(step: Step, after: list[Step]) -> list[Step]:
     return [by_pk[pk] for pk in [*found, step.pk]] if found else []
 
 
-def input_text(value: Any, input_type: str) -> str:
-    """A stored action input as the designer edits it."""
-    if isinstance(value, str) and input_type in ("string", "datetime", "any"):
-        return value
-    indent = 2 if isinstance(value, dict | list) and len(json.dumps(value)) > 40 else None
-    return json.dumps(value, ensure_ascii=False, indent=indent)
-
-
-def input_value(text: str, input_type: str) -> Any:
-    """An action input typed in the editor as its JSON value: text inputs as written;
-    others as JSON, or as text when it holds a {{ }} placeholder (the value is computed
-    when the step runs)."""
-    if input_type in ("string", "datetime"):
-        return text
-    try:
-        value = json.loads(text)
-    except ValueError:
-        if input_type == "any" or "{{" in text:
-            return text
-        example = {"number": "10", "boolean": "true", "object": '{"name": "value"}'}
-        raise forms.ValidationError(
-            f"Write {input_type} as JSON, e.g. {example.get(input_type, '[1, 2]')}."
-        ) from None
-    expected = {"number": (int, float), "boolean": (bool,), "object": (dict,), "list": (list,)}
-    types = expected.get(input_type)
-    wrong_bool = isinstance(value, bool) and input_type == "number"
-    if types and (not isinstance(value, types) or wrong_bool):
-        raise forms.ValidationError(f"This input takes a {input_type}.")
-    return value
-
-
 def _person(user: Any) -> str:
     full = user.get_full_name()
     return f"{full} ({user.get_username()})" if full else user.get_username()
-
-
-class StageForm(EditorForm):
-    default = forms.ChoiceField(
-        label="When no outcome holds", required=False, help_text="The decision's default."
-    )
-    fault = forms.ChoiceField(
-        label="When a step fails",
-        required=False,
-        help_text="The fault path: where the run goes when a step of this stage fails.",
-    )
-
-    class Meta:
-        model = Stage
-        fields = ["name", "key", "exit_condition"]
-        labels = {"exit_condition": "Ends early when"}
-        help_texts = {
-            "key": "Unique in the version; decisions name stages by it.",
-            "exit_condition": "Optional: the stage ends when this holds, even with steps "
-            "still running (they are discontinued).",
-        }
-        widgets = {"exit_condition": _wide()}
-
-    def __init__(self, *args: Any, editable: bool = True, **kwargs: Any):
-        kwargs.setdefault("auto_id", f"stage{kwargs['instance'].pk}_%s")
-        super().__init__(*args, **kwargs)
-        stage: Stage = self.instance
-        self.version, self.editable = stage.version, editable
-        self.stages = list(self.version.stages.all())
-        index = next(i for i, s in enumerate(self.stages) if s.pk == stage.pk)
-        following = self.stages[index + 1] if index + 1 < len(self.stages) else None
-        next_label = (
-            f"the next stage ({following.name})" if following else "end the run (last stage)"
-        )
-        others = [(str(s.pk), s.name) for s in self.stages if s.pk != stage.pk]
-        fields: dict[str, Any] = self.fields
-        fields["default"].choices = [
-            ("", f"Go to {next_label}"),
-            (END, "End the run"),
-            *[(str(s.pk), f"Go to {s.name}") for s in self.stages],
-        ]
-        fields["fault"].choices = [("", "No fault path: the run stops with an error"), *others]
-        self.initial.setdefault(
-            "default", END if stage.default_ends_run else str(stage.default_target_id or "")
-        )
-        self.initial.setdefault("fault", str(stage.fault_target_id or ""))
-        url = reverse("builder:condition-check", args=[self.version.pk])
-        live_check(
-            self, "exit_condition", kind=scopes.CONDITION, setting=scopes.STAGE, url=url,
-            place={"stage": stage.pk},
-        )  # fmt: skip
-
-    def clean_key(self) -> str:
-        key = self.cleaned_data["key"]
-        if key == END:
-            raise forms.ValidationError("'end' is reserved: decisions use it to end the run.")
-        error = unique_key_error(self.version.stages.all(), key, self.instance, "the stage")
-        if error:
-            raise forms.ValidationError(error)
-        return key
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        scope = scopes.full_scope(self.version)
-        check_errors(self, "exit_condition", scopes.CONDITION, scope)
-        self.scope = scope
-        return data
-
-    def save(self, commit: bool = True) -> Stage:
-        stage: Stage = super().save(commit=False)
-        by_pk = {str(s.pk): s for s in self.stages}
-        default = self.cleaned_data.get("default") or ""
-        stage.default_ends_run = default == END
-        stage.default_target = by_pk.get(default)
-        stage.fault_target = by_pk.get(self.cleaned_data.get("fault") or "")
-        stage.save()
-        return stage
-
-
-class OutcomeForm(forms.Form):
-    label = forms.CharField(label="Label", required=False, max_length=200)
-    condition = forms.CharField(label="When", widget=_wide())
-    target = forms.ChoiceField(label="Go to")
-
-    def __init__(
-        self, *args: Any, stage: Stage, stages: list[Stage], editable: bool, **kwargs: Any
-    ):
-        super().__init__(*args, **kwargs)
-        self.editable = editable
-        fields: dict[str, Any] = self.fields
-        fields["target"].choices = [
-            *[(str(s.pk), s.name) for s in stages],
-            (END, "End the run"),
-        ]
-        self.fields["condition"].error_messages["required"] = "Write when this outcome is taken."
-        url = reverse("builder:condition-check", args=[stage.version_id])
-        live_check(
-            self, "condition", kind=scopes.CONDITION, setting=scopes.STAGE, url=url,
-            place={"stage": stage.pk},
-        )  # fmt: skip
-
-    def is_valid(self) -> bool:
-        valid = super().is_valid()
-        mark_invalid(self)
-        return valid
-
-
-OutcomeFormSet = forms.formset_factory(OutcomeForm, extra=0)
-
-
-def outcome_rows(data: Any, prefix: str = "outcomes") -> list[dict[str, str]]:
-    """The outcome rows as posted, in order (for re-showing them after a row action)."""
-    try:
-        count = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), 100)
-    except ValueError:
-        count = 0
-    names = ("label", "condition", "target")
-    return [{n: data.get(f"{prefix}-{i}-{n}", "") for n in names} for i in range(count)]
-
-
-def apply_row_action(rows: list[dict[str, str]], action: str) -> list[dict[str, str]]:
-    """`add`, `remove-<i>`, `up-<i>` or `down-<i>` applied to the rows."""
-    rows = list(rows)
-    verb, _, index_text = action.partition("-")
-    index = int(index_text) if index_text.isdigit() else -1
-    if verb == "add":
-        rows.append({"label": "", "condition": "", "target": END})
-    elif verb == "remove" and 0 <= index < len(rows):
-        rows.pop(index)
-    elif verb == "up" and 0 < index < len(rows):
-        rows[index - 1], rows[index] = rows[index], rows[index - 1]
-    elif verb == "down" and 0 <= index < len(rows) - 1:
-        rows[index + 1], rows[index] = rows[index], rows[index + 1]
-    return rows

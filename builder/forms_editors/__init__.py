@@ -1,0 +1,25 @@
+"""The side-panel editors' forms: a step with every setting of the format, a stage
+with its decision. Conditions, expressions and templates are checked on save against
+the whole version (what activation checks) and live, as typed, by `condition_check`."""
+
+from .conditions import check_errors, live_check
+from .stage import END, OutcomeForm, OutcomeFormSet, StageForm, apply_row_action, outcome_rows
+from .step import StepForm, waiting_circle
+from .values import due_in_text, input_text, input_value, parse_due_in
+
+__all__ = [
+    "END",
+    "OutcomeForm",
+    "OutcomeFormSet",
+    "StageForm",
+    "StepForm",
+    "apply_row_action",
+    "check_errors",
+    "due_in_text",
+    "input_text",
+    "input_value",
+    "live_check",
+    "outcome_rows",
+    "parse_due_in",
+    "waiting_circle",
+]
