@@ -106,6 +106,8 @@ def _startable_version(target: Orchestration | Version) -> Version:
         raise HandoffError(
             f"{version} is {version.status}; only the active version can start runs."
         )
+    if version.orchestration.archived:
+        raise HandoffError(f"{version.orchestration} is archived; unarchive it to start runs.")
     return version
 
 

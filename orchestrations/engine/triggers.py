@@ -68,6 +68,7 @@ def _triggered_versions(record: models.Model, *, created: bool) -> list[Version]
             trigger_type=TriggerType.RECORD,
             trigger_model=record._meta.label,
             trigger_on__in=wanted,
+            orchestration__archived=False,
         ).select_related("orchestration")
     )
 

@@ -3,7 +3,7 @@
 import pytest
 
 from demo.models import Account
-from orchestrations.engine import DuplicateRunError, run_cancel, run_start
+from orchestrations.engine import DuplicateRunError, HandoffError, run_cancel, run_start
 from orchestrations.models import Run
 from orchestrations.models.choices import TriggerOn, TriggerType
 from tests.factories import VersionBuilder, field, make_user
@@ -100,3 +100,19 @@ def test_renaming_the_record_renames_its_runs(onboarding, after_commit):
         account.name = "Acme Corp"
         account.save()
     assert Run.objects.get().record_label == "Acme Corp"
+
+
+def test_an_archived_orchestration_starts_no_runs(onboarding, after_commit):
+    orchestration, ae = onboarding
+    orchestration.archived = True
+    orchestration.save()
+
+    with after_commit():
+        account = Account.objects.create(name="Acme", owner=ae, stage="closed_won")
+    assert not Run.objects.exists()
+    with pytest.raises(HandoffError, match="archived; unarchive it to start runs"):
+        run_start(orchestration, record=account)
+
+    orchestration.archived = False
+    orchestration.save()
+    assert run_start(orchestration, record=account).status == "in_progress"
