@@ -72,7 +72,7 @@ PEOPLE = [
     Person("grace", "Grace", "Liu", "New hire, Engineering"),
     Person("priya", "Priya", "Raman", "New hire, Sales"),
     Person("omar", "Omar", "Haddad", "New hire, Finance"),
-    Person("lola", "Lola", "Martinez", "Loan officer"),
+    Person("lola", "Lola", "Martinez", "Loan officer (starts loan applications)"),
     Person("uma", "Uma", "Sharma", "Underwriter", ("Underwriting",)),
     Person("ulrich", "Ulrich", "Weber", "Senior underwriter", ("Underwriting",)),
     Person("fay", "Fay", "Morgan", "Funding specialist", ("Funding",)),
@@ -148,6 +148,8 @@ def create_people() -> dict[str, UserType]:
         users[person.username] = user
     users["designer"].user_permissions.add(*permissions(DESIGNER_PERMISSIONS))
     groups["Support"].permissions.add(*permissions(SUPPORT_PERMISSIONS))
+    # Loan officers start loan applications (My requests → Start a request).
+    users["lola"].user_permissions.add(*permissions(["orchestrations.add_run"]))
     return users
 
 

@@ -23,10 +23,13 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 
-from orchestrations.models import Delegation, Run, WorkItem
-from orchestrations.status import OPEN_WORK_ITEM_STATUSES, WorkItemStatus
+from orchestrations.models import Delegation, Orchestration, Run, WorkItem
+from orchestrations.models.choices import TriggerType
+from orchestrations.status import OPEN_WORK_ITEM_STATUSES, VersionStatus, WorkItemStatus
 
 REASSIGN_PERMISSION = "orchestrations.reassign_workitem"
+START_PERMISSION = "orchestrations.add_run"
+DESIGN_PERMISSION = "orchestrations.change_orchestration"
 VIEW_RUNS_PERMISSION = "orchestrations.view_run"
 
 
@@ -147,6 +150,18 @@ def owner_fields() -> tuple[tuple[type[models.Model], str], ...]:
         if name:
             found.append((model, name))
     return tuple(found)
+
+
+def startable_orchestrations(user: Any) -> models.QuerySet[Orchestration]:
+    """Manual orchestrations `user` may start from the Start run page (designers and
+    holders of the add-run permission): not archived, with an active version."""
+    if not (user.has_perm(START_PERMISSION) or user.has_perm(DESIGN_PERMISSION)):
+        return Orchestration.objects.none()
+    return Orchestration.objects.filter(
+        archived=False,
+        versions__status=VersionStatus.ACTIVE,
+        versions__trigger_type=TriggerType.MANUAL,
+    ).order_by("name")
 
 
 def queues_waiting(user: Any) -> models.QuerySet[WorkItem]:

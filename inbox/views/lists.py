@@ -129,7 +129,12 @@ def my_requests(request: InboxRequest) -> HttpResponse:
         .prefetch_related(*WHERE_IS_IT_NOW)
         .order_by("-started_at", "-pk")
     )
-    context = {"nav": "my-requests", "filters": filters, "page": paginate(request, runs)}
+    context = {
+        "nav": "my-requests",
+        "filters": filters,
+        "page": paginate(request, runs),
+        "startable": access.startable_orchestrations(request.user),
+    }
     return render_list(
         request, "inbox/my_requests.html", "inbox/partials/_requests_table.html", context
     )

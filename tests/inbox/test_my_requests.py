@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from orchestrations.engine import (
     work_item_complete,
 )
 from orchestrations.models import Run
-from tests.factories import VersionBuilder
+from tests.factories import VersionBuilder, field
 from tests.inbox.conftest import item_of
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +222,19 @@ def test_my_requests_costs_the_same_queries_for_5_runs_as_for_60(
         big_page = client.get(MY_REQUESTS)
     assert len(listed(big_page)) == 25
     assert "Customer Success queue" in big_page.content.decode()
+
+
+def test_people_who_may_start_runs_get_a_start_menu_of_manual_processes(client, people):
+    b = VersionBuilder("expense_claim")
+    b.step(b.stage("review"), "approve", form=b.form("f", [field("ok")]), user=people.sue)
+    b.activate()
+    start_url = reverse("builder:run-start", args=[b.orchestration.pk])
+
+    client.force_login(people.carla)
+    assert start_url not in client.get(reverse("inbox:my-requests")).content.decode()
+
+    people.carla.user_permissions.add(Permission.objects.get(codename="add_run"))
+    page = client.get(reverse("inbox:my-requests")).content.decode()
+    assert "Start a request" in page
+    assert start_url in page
+    assert client.get(start_url).status_code == 200
