@@ -105,6 +105,29 @@ def test_the_delegate_sees_the_older_item_on_its_page(client, run, people):
     assert "Kickoff call" in page.text
 
 
+def test_the_delegate_submits_a_routed_item_from_its_page_on_behalf_of_the_away_person(
+    client, onboarding, people
+):
+    away(people.ava, people.carla)
+    kickoff = item_of(new_account_run(onboarding, people), "kickoff")
+    url = reverse("inbox:work-item", args=[kickoff.pk])
+    data = {"kickoff_date": "2026-12-01", "primary_contact": "Pat",
+            "contact_email": "pat@example.com"}  # fmt: skip
+
+    done = logged_in(client, people.carla).post(url, data)
+
+    assert done.status_code == 302
+    kickoff.refresh_from_db()
+    assert (kickoff.status, kickoff.completed_by, kickoff.on_behalf_of) == (
+        "completed",
+        people.carla,
+        people.ava,
+    )
+    assert RunEvent.objects.filter(
+        work_item=kickoff, kind="work_item.complete", on_behalf_of=people.ava
+    ).exists()
+
+
 def test_after_the_range_ends_nothing_is_routed_or_visible(onboarding, run, people):
     away(people.ava, people.carla, starts=-5, days=4)  # ended yesterday
     older = item_of(run, "kickoff")
