@@ -72,6 +72,7 @@ class DelegationAdmin(admin.ModelAdmin):
     search_help_text = "Name or username of the person away or of the delegate, or the note."
     autocomplete_fields = ["user", "delegate"]
     date_hierarchy = "starts_on"
+    ordering = ["-starts_on", "-pk"]
     actions = [end_delegations]
     fields = ["user", "delegate", "starts_on", "ends_on", "note", "created_at", "canceled_at"]
     readonly_fields = ["created_at", "canceled_at"]
