@@ -60,7 +60,10 @@ def notify_assignment(
         reason,
         f"Due: {item.due_at:%Y-%m-%d %H:%M %Z}" if item.due_at else "",
     ]
-    body = _render(step.email_body, context) or "\n".join(line for line in lines if line)
+    custom = _render(step.email_body, context)
+    if custom and reason:  # the admin's text, then why this came to you (e.g. you cover)
+        custom = f"{custom}\n\n{reason}"
+    body = custom or "\n".join(line for line in lines if line)
     body = f"{body}\n\nOpen it: {work_item_url(item)}"
     send_after_commit(recipients_of(item), subject, body)
 

@@ -20,7 +20,7 @@ from orchestrations.engine.delegation import (
     delegation_end,
     route,
 )
-from orchestrations.models import Delegation, RunEvent, WorkItem
+from orchestrations.models import Delegation, RunEvent, Step, WorkItem
 from tests.factories import VersionBuilder, field, make_group, make_user
 
 pytestmark = pytest.mark.django_db
@@ -288,3 +288,19 @@ def test_a_delegate_away_on_every_day_of_a_range_is_away_all_along(ava, bob, cat
     assert away_all_along(bob, today + DAY, today + 4 * DAY)
     assert not away_all_along(bob, today, today + 8 * DAY)
     assert not away_all_along(cat, today, today)
+
+
+def test_a_custom_email_body_still_tells_the_delegate_why_the_work_came_to_them(
+    kickoff, ava, bob, after_commit
+):
+    Step.objects.filter(key="kickoff").update(email_body="Please call the customer.")
+    delegation = away(ava, bob)
+
+    with after_commit():
+        run_start(kickoff)
+
+    (email,) = mail.outbox
+    assert email.body.startswith("Please call the customer.\n\n")
+    assert f"Ava Sterling is away until {day_phrase(delegation.ends_on)}; you are covering." in (
+        email.body
+    )
