@@ -5,7 +5,7 @@ unique; only the orchestration's key can be edited here."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django import forms
@@ -22,12 +22,15 @@ from .canvas import next_position
 KEY_LENGTH = 64
 
 
-def derive_key(name: str, taken: Iterable[str], prefix: str) -> str:
+def derive_key(name: str, taken: Iterable[str], prefix: str, reserved: Collection[str] = ()) -> str:
     """A key for `name`: "Kick-off call!" → "kick_off_call", starting with a letter
-    (else `prefix`_…), not in `taken` (else …_2, …_3)."""
+    (else `prefix`_…), not a `reserved` word (else …_`prefix`: "End" → "end_stage"),
+    not in `taken` (else …_2, …_3)."""
     base = re.sub(r"[^a-z0-9]+", "_", slugify(name)).strip("_")
     if not base[:1].isalpha():
         base = f"{prefix}_{base}".rstrip("_")
+    if base in reserved:
+        base = f"{base}_{prefix}"
     base = base[: KEY_LENGTH - 4].rstrip("_")
     taken = set(taken)
     key, n = base, 2
@@ -84,8 +87,12 @@ class StageAddForm(forms.Form):
         return Stage.objects.create(
             version=self.version,
             name=self.cleaned_data["name"],
+            # "end" is the decision target that ends the run: a stage "End" is "end_stage".
             key=derive_key(
-                self.cleaned_data["name"], [END, *stages.values_list("key", flat=True)], "stage"
+                self.cleaned_data["name"],
+                stages.values_list("key", flat=True),
+                "stage",
+                reserved=[END],
             ),
             position=next_position(stages),
         )

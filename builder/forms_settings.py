@@ -1,5 +1,6 @@
 """The trigger of a version: manual, or when a record of a model is created/updated
-and a start condition holds; with the run limits (concurrency, stage visits)."""
+and a start condition holds; with the run limits (concurrency, stage visits) and the
+version's description."""
 
 from __future__ import annotations
 
@@ -42,10 +43,11 @@ class TriggerForm(EditorForm):
     class Meta:
         model = Version
         fields = [
-            "trigger_type", "trigger_model", "trigger_on", "trigger_condition",
+            "description", "trigger_type", "trigger_model", "trigger_on", "trigger_condition",
             "allow_concurrent_runs", "max_stage_visits",
         ]  # fmt: skip
         labels = {
+            "description": "Description",
             "trigger_type": "Runs start",
             "trigger_on": "When a record is",
             "trigger_condition": "Only when this holds",
@@ -53,6 +55,8 @@ class TriggerForm(EditorForm):
             "max_stage_visits": "Most visits of one stage",
         }
         help_texts = {
+            "description": "What the process is for, in a sentence or two. Shown on the Start "
+            "run page and kept in the exported definition.",
             "trigger_condition": 'Optional. Reads record.<field>; changed("field") is true '
             "for a field the save changed.",
             "max_stage_visits": "A run that enters one stage more often than this fails with a "
@@ -60,6 +64,7 @@ class TriggerForm(EditorForm):
             "allow_concurrent_runs": "",
         }
         widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
             "trigger_type": forms.RadioSelect,
             "trigger_on": forms.RadioSelect,
             "trigger_condition": forms.Textarea(attrs={"rows": 2}),

@@ -55,7 +55,7 @@ class StageForm(EditorForm):
             (END, "End the run"),
             *[(str(s.pk), f"Go to {s.name}") for s in self.stages],
         ]
-        fields["fault"].choices = [("", "No fault path: the run stops with an error"), *others]
+        fields["fault"].choices = [("", "None: the run stops with an error"), *others]
         self.initial.setdefault(
             "default", END if stage.default_ends_run else str(stage.default_target_id or "")
         )
@@ -69,7 +69,10 @@ class StageForm(EditorForm):
     def clean_key(self) -> str:
         key = self.cleaned_data["key"]
         if key == END:
-            raise forms.ValidationError("'end' is reserved: decisions use it to end the run.")
+            raise forms.ValidationError(
+                "“end” is reserved: a decision that goes to “end” ends the run. "
+                "Choose another key, e.g. end_stage."
+            )
         error = unique_key_error(self.version.stages.all(), key, self.instance, "the stage")
         if error:
             raise forms.ValidationError(error)

@@ -1,6 +1,6 @@
 """`{% load builder_canvas %}`: a step card's and a stage column's facts in words.
 
-{{ step|assignee_text }}   Team: Customer Success · User: Ava Thompson · = record.owner
+{{ step|assignee_text }}   Team: Customer Success · User: Ava Thompson · Assignee: record.owner
 {{ step|start_text }}      when the stage starts · after Kickoff call · when record.amount > 10
 {{ step.due_in|due_text }} due in 3 days
 {% stage_flow stage as flow %}   where the run goes after the stage (builder.canvas.Flow)
@@ -30,7 +30,7 @@ def assignee_text(step: Step) -> str:
         case AssigneeType.GROUP if step.assignee_group is not None:
             return f"Team: {step.assignee_group.name}"
         case AssigneeType.EXPRESSION if step.assignee_expression:
-            return f"= {step.assignee_expression}"
+            return f"Assignee: {step.assignee_expression}"
     return ""
 
 

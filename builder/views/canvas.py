@@ -14,27 +14,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
-from django_htmx.middleware import HtmxDetails
 
 from orchestrations.exceptions import VersionLockedError
 from orchestrations.models import Stage, Step, Version
 
 from .. import canvas
-from ..access import designer_required, get_version, refuse_unless_draft, version_context
+from ..access import (
+    HtmxRequest,
+    designer_required,
+    get_version,
+    refuse_unless_draft,
+    version_context,
+)
 from ..forms_canvas import StageAddForm, StepAddForm
 from ..problems import problems_report
 
 DEFINITION_CHANGED = "definition-changed"
-
-
-class HtmxRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 PARTIALS = "builder/partials/"

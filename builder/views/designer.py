@@ -23,9 +23,15 @@ from inbox.forms import initial_values
 from orchestrations.fields import build_form_class
 from orchestrations.models import Form, FormField, Step, Version
 
-from ..access import designer_required, get_version, refuse_unless_draft, version_context
+from ..access import (
+    HtmxRequest,
+    designer_required,
+    get_version,
+    refuse_unless_draft,
+    version_context,
+)
 from ..forms_designer import FormFieldForm, FormForm, field_def
-from .editors import HtmxRequest, definition_changed, save_in_draft
+from .editors import definition_changed, save_in_draft
 
 FORM_CHANGED = "form-changed"
 FIELD_ROW = "builder/partials/_form_field_row.html"

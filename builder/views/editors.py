@@ -13,19 +13,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
-from django_htmx.middleware import HtmxDetails
 
 from orchestrations.exceptions import VersionLockedError
 from orchestrations.models import DecisionOutcome, Stage, Step, Version
 from orchestrations.models.choices import StartWhen
 
 from .. import scopes
-from ..access import designer_required, get_version, refuse_unless_draft, version_context
+from ..access import (
+    HtmxRequest,
+    designer_required,
+    get_version,
+    refuse_unless_draft,
+    version_context,
+)
 from ..canvas import canvas_stages, canvas_steps, draft_change
 from ..forms_editors import (
     END,
@@ -38,10 +43,6 @@ from ..forms_editors import (
 )
 
 DEFINITION_CHANGED = "definition-changed"
-
-
-class HtmxRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 STEP_EDITOR = "builder/partials/_step_editor.html"

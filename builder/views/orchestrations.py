@@ -16,9 +16,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from orchestrations.models import Orchestration, Run, Version
 from orchestrations.status import RunStatus, VersionStatus
 
-from ..access import designer_required
+from ..access import HtmxRequest, designer_required
 from ..forms_canvas import OrchestrationCreateForm
-from .canvas import HtmxRequest
 
 PAGE = "builder/orchestration_list.html"
 

@@ -26,6 +26,7 @@ from orchestrations.models.choices import TriggerType
 
 from ..access import (
     DESIGN_PERMISSION,
+    HtmxRequest,
     designer_required,
     get_version,
     refuse_unless_draft,
@@ -34,7 +35,7 @@ from ..access import (
 from ..forms_designer import InputVariableForm, field_def
 from ..forms_settings import TriggerForm
 from .designer import renumber, reordered
-from .editors import HtmxRequest, definition_changed, save_in_draft
+from .editors import definition_changed, save_in_draft
 
 START_PERMISSION = "orchestrations.add_run"
 INPUT_ROW = "builder/partials/_form_field_row.html"

@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 
 from orchestrations import versions as lifecycle
 from orchestrations.definition import (
@@ -28,13 +27,9 @@ from orchestrations.models import Orchestration, Version
 from orchestrations.status import OPEN_RUN_STATUSES, VersionStatus
 from orchestrations.versions import runs_left_on, version_problems
 
-from ..access import designer_required, get_version, version_context
+from ..access import HtmxRequest, designer_required, get_version, version_context
 from ..diff import diff_definitions
 from ..forms_io import ImportForm
-
-
-class HtmxRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @designer_required

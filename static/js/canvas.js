@@ -122,8 +122,25 @@
     }
   });
 
+  // The card (or column) whose editor is open stays marked, also after a save swapped
+  // it in again; an empty panel marks nothing.
+  function reselect() {
+    var panel = document.getElementById("side-panel");
+    if (!panel) return;
+    var editor = panel.querySelector(".editor[id]");
+    var found = editor && editor.id.match(/^(step|stage)-editor-(\d+)$/);
+    if (found) {
+      var card = document.getElementById(found[1] + "-" + found[2]);
+      if (card && !card.classList.contains("is-selected")) select(card);
+    } else if (!panel.children.length) {
+      select(null);
+    }
+  }
+  document.addEventListener("side-panel-closed", function () { select(null); });
+
   // Opening the side panel narrows the board: keep the card being edited in view.
   document.body.addEventListener("htmx:afterSettle", function (evt) {
+    reselect();
     if (evt.detail.target.id !== "side-panel") return;
     var selected = document.querySelector(".is-selected");
     if (selected) selected.scrollIntoView({ block: "nearest", inline: "nearest" });

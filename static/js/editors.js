@@ -3,7 +3,7 @@
    fields into order. Everything works without this file; it only makes it smoother. */
 (function () {
   "use strict";
-  // The editor fragments bring this file along in case their page has not loaded it.
+  // Runs once, even if a page (or a swapped-in fragment) loads it a second time.
   if (window.handoffEditors) return;
   window.handoffEditors = true;
 

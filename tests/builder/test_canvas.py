@@ -91,7 +91,7 @@ def test_the_canvas_shows_the_stages_in_order_with_their_step_cards(as_designer,
     assert 'aria-label="Background step"' in html
     assert "User: Ava Thompson" in html
     assert "Team: Customer Success" in html
-    assert "= record.owner" in html
+    assert "Assignee: record.owner" in html
     assert "Starts when the stage starts" in html
     assert "Starts after Kickoff call" in html
     assert "Starts when record.amount &gt; 10000" in html
@@ -256,7 +256,16 @@ def test_stage_keys_are_derived_from_names_and_unique(as_designer, draft):
     url = reverse("builder:stage-add", args=[draft.pk])
     for name in ["Review", "Review", "End", "2nd look", "¿?"]:
         as_designer.post(url, {"name": name})
-    assert stage_keys(draft)[3:] == ["review_2", "review_3", "end_2", "stage_2nd_look", "stage"]
+    assert stage_keys(draft)[3:] == ["review_2", "review_3", "end_stage", "stage_2nd_look", "stage"]
+
+
+def test_a_stage_named_end_gets_a_key_other_than_the_reserved_end(as_designer, draft):
+    url = reverse("builder:stage-add", args=[draft.pk])
+    for name in ["End", "end!", "The end"]:
+        as_designer.post(url, {"name": name}, HTTP_HX_REQUEST="true")
+
+    assert stage_keys(draft)[3:] == ["end_stage", "end_stage_2", "the_end"]
+    assert "end" not in stage_keys(draft)
 
 
 @pytest.mark.parametrize("htmx", [False, True])

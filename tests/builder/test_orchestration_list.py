@@ -64,6 +64,21 @@ def test_the_list_shows_trigger_versions_draft_and_runs_in_progress(as_designer)
     assert "just now</time>" in second
 
 
+def test_manual_orchestrations_with_an_active_version_offer_start_run(as_designer):
+    manual = onboarding("intake")
+    record = onboarding("accounts", trigger_type="record", trigger_model="demo.Account")
+    draft_only = VersionBuilder("drafty").version
+    archived = onboarding("old")
+    Orchestration.objects.filter(pk=archived.orchestration_id).update(archived=True)
+
+    html = as_designer.get(LIST + "?archived=1").content.decode()
+
+    start = reverse("builder:run-start", args=[manual.orchestration_id])
+    assert f'<a href="{start}" class="start-run"' in row_of(html, manual.orchestration)
+    for other in (record, draft_only, archived):
+        assert "Start run" not in row_of(html, other.orchestration)
+
+
 def test_archived_orchestrations_are_hidden_unless_asked_for(as_designer):
     kept, archived = onboarding("kept"), onboarding("old")
     Orchestration.objects.filter(pk=archived.orchestration_id).update(archived=True)

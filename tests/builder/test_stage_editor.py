@@ -202,7 +202,7 @@ def test_invalid_outcomes_and_keys_show_errors_next_to_fields_and_keep_values(cl
     )
 
     html = response.content.decode()
-    assert "&#x27;end&#x27; is reserved" in html
+    assert "“end” is reserved: a decision that goes to “end” ends the run." in html
     assert "Write when this outcome is taken." in html
     assert "unknown step &#x27;chek&#x27; (did you mean &#x27;check&#x27;?)" in html.lower()
     assert 'value="Typed"' in html
@@ -210,6 +210,25 @@ def test_invalid_outcomes_and_keys_show_errors_next_to_fields_and_keep_values(cl
     review.refresh_from_db()
     assert review.key == "review"
     assert review.outcomes.count() == 2
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_the_key_end_is_refused_next_to_the_key_field_with_what_to_do(client, draft, htmx):
+    payout = stage(draft, "payout")
+
+    response = client.post(url(payout), post_data(payout, key="end"), **(HTMX if htmx else {}))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    error = f'<small class="field-error" id="stage{payout.pk}_key-error">'
+    assert (
+        error + "“end” is reserved: a decision that goes to “end” ends the run. "
+        "Choose another key, e.g. end_stage.</small>"
+    ) in html
+    assert f'aria-describedby="stage{payout.pk}_key_helptext stage{payout.pk}_key-error"' in html
+    assert 'aria-invalid="true"' in html
+    payout.refresh_from_db()
+    assert payout.key == "payout"
 
 
 def test_stage_keys_are_unique_in_the_version(client, draft):

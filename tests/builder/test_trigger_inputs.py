@@ -7,7 +7,9 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from orchestrations.definition import export_definition
 from orchestrations.models import InputVariable, Version
+from orchestrations.versions import version_activate
 from tests.factories import VersionBuilder, make_group, make_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -62,7 +64,7 @@ def test_the_page_shows_the_trigger_the_models_to_choose_and_the_inputs(client, 
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "How runs start" in html
+    assert "Description and trigger" in html
     assert '<option value="auth.User">auth.User — user</option>' in html
     assert '<option value="demo.Account">' in html
     assert "auth.Permission" not in html
@@ -93,6 +95,28 @@ def test_without_htmx_a_saved_trigger_redirects_to_the_page(client, draft):
 
     assert response.status_code == 302
     assert response["Location"] == url(draft)
+
+
+def test_the_description_is_edited_with_the_trigger_and_goes_into_the_definition(client, draft):
+    about = "From application to disbursement <b>for</b> every loan."
+    response = client.post(url(draft), trigger_data(description=about), **HTMX)
+
+    draft = Version.objects.get(pk=draft.pk)
+    assert draft.description == about
+    html = response.content.decode()
+    assert 'for="trigger_description">Description</label>' in html
+    assert "disbursement &lt;b&gt;for&lt;/b&gt; every loan.</textarea>" in html
+    assert export_definition(draft)["description"] == about
+
+
+def test_the_start_run_page_describes_the_process_with_the_active_version(client, draft):
+    Version.objects.filter(pk=draft.pk).update(description="Loans, start to <i>finish</i>.")
+    draft.refresh_from_db()
+    version_activate(draft)
+
+    html = client.get(reverse("builder:run-start", args=[draft.orchestration_id])).content.decode()
+
+    assert "Loans, start to &lt;i&gt;finish&lt;/i&gt;." in html
 
 
 def test_a_record_trigger_needs_a_model_and_a_valid_condition(client, draft):
@@ -210,7 +234,7 @@ def test_an_active_version_is_read_only_and_refuses_changes(client, draft):
     ]
 
     assert '<fieldset class="editor-body" disabled>' in page
-    assert "Save trigger" not in page
+    assert "Save</button>" not in page
     assert [r.status_code for r in refused] == [409] * 5
     assert Version.objects.get(pk=draft.pk).trigger_type == "manual"
     assert list(draft.inputs.values_list("key", "label")) == [("csm", "CSM"), ("tier", "tier")]

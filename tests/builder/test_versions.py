@@ -90,6 +90,20 @@ def test_the_list_costs_the_same_queries_for_many_versions_and_runs(
     assert len(response.context["versions"]) == 5
 
 
+def test_the_list_offers_a_run_of_the_active_version_of_a_manual_orchestration(
+    client_, v1, v2
+) -> None:
+    url = reverse("builder:version-list", args=[v1.orchestration_id])
+    start = reverse("builder:run-start", args=[v1.orchestration_id])
+
+    html = client_.get(url).content.decode()
+    Orchestration.objects.filter(pk=v1.orchestration_id).update(archived=True)
+    archived = client_.get(url).content.decode()
+
+    assert f'<a href="{start}" role="button" class="secondary">Start a run of v1</a>' in html
+    assert start not in archived
+
+
 def test_an_orchestration_without_versions_says_how_to_start(client_) -> None:
     empty = Orchestration.objects.create(key="empty", name="Empty")
 
