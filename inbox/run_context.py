@@ -19,8 +19,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
-from django.utils.timesince import timesince, timeuntil
 
+from inbox.templatetags.inbox_tags import due_phrase as due_in_words
 from orchestrations.engine.definition import StepDef, VersionDef
 from orchestrations.fields import FieldDef
 from orchestrations.models import Comment, Run, RunEvent, StageRun, StepRun, WorkItem
@@ -260,10 +260,7 @@ def due_phrase(item: WorkItem) -> str:
     """ "Overdue by 2 days" / "Due in 3 hours" for an open item with a due date."""
     if not item.is_open or item.due_at is None:
         return ""
-    now = timezone.now()
-    if item.due_at < now:
-        return f"Overdue by {timesince(item.due_at, now, depth=1)}"
-    return f"Due in {timeuntil(item.due_at, now, depth=1)}"
+    return capfirst(due_in_words(item.due_at))
 
 
 def holder(item: WorkItem) -> str:

@@ -55,9 +55,9 @@ def form_field(spec: FieldDef) -> forms.Field:
                 **common,
             )
         case FieldType.CHOICE:
-            return forms.ChoiceField(
-                choices=choices if spec.required else [("", "—"), *choices], **common
-            )
+            # Nothing is chosen until the person chooses: a required choice must be made.
+            blank = ("", "Choose…") if spec.required else ("", "—")
+            return forms.ChoiceField(choices=[blank, *choices], **common)
         case FieldType.MULTI_CHOICE:
             return forms.MultipleChoiceField(
                 choices=choices, widget=forms.CheckboxSelectMultiple, **common

@@ -14,9 +14,9 @@ from typing import Any
 
 from django import template
 from django.contrib.auth.models import Group
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.timesince import timesince, timeuntil
 
 from orchestrations.status import RunStatus
 
@@ -70,8 +70,19 @@ def due_phrase(due_at: dt.datetime, now: dt.datetime | None = None) -> str:
     if abs(due_at - now) < dt.timedelta(minutes=1):
         return "due now"
     if due_at < now:
-        return f"overdue by {timesince(due_at, now, depth=1)}"
-    return f"due in {timeuntil(due_at, now, depth=1)}"
+        return f"overdue by {span(now - due_at)}"
+    return f"due in {span(due_at - now)}"
+
+
+def span(delta: dt.timedelta) -> str:
+    """A duration in its largest unit, rounded: 4 days 23 hours is "5 days"."""
+    seconds = delta.total_seconds()
+    for unit, size in (("day", 86400), ("hour", 3600)):
+        if seconds >= size:
+            count = round(seconds / size)
+            return f"{count}\xa0{unit}{pluralize(count)}"
+    count = max(1, round(seconds / 60))
+    return f"{count}\xa0minute{pluralize(count)}"
 
 
 @register.inclusion_tag("inbox/partials/_list_due.html")

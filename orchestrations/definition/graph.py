@@ -80,10 +80,11 @@ def _loops(stages: list[tuple[str, dict[str, Any]]], problems: list[Problem]) ->
     for i, (path, stage) in enumerate(stages):
         for where, key in _targets(stage):
             if key in index and index[key] <= i:
+                name = stages[index[key]][1].get("name") or key
                 problems.append(
                     Problem(
                         f"{path}.{where}",
-                        f"Loops back to '{key}': make sure the loop can end "
+                        f"Loops back to '{name}': make sure the loop can end "
                         "(or set max_stage_visits).",
                         WARNING,
                     )

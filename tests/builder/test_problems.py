@@ -111,7 +111,7 @@ def test_every_kind_of_problem_is_listed_with_a_link_to_its_card(as_designer, te
         (stage_link(first), "No stage &#x27;gone&#x27;"),
         (stage_link(lost), "Stage &#x27;lost&#x27; is unreachable"),
         (step_link(lazy), "No due date: the work item is never overdue"),
-        (stage_link(empty), "Loops back to &#x27;first&#x27;: make sure the loop can end"),
+        (stage_link(empty), "Loops back to &#x27;First&#x27;: make sure the loop can end"),
     ]
     items = html.split('<li class="problem ')[1:]
     for link, message in expected:

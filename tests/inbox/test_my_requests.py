@@ -60,7 +60,7 @@ def test_ava_sees_her_request_its_stage_and_that_it_waits_for_her(client, run, p
     assert "Welcome" in body
     assert re.search(r'You\s*<span class="list-muted">since', body)
     assert "Kickoff call" in body
-    assert "due in 2\xa0days" in body
+    assert "due in 3\xa0days" in body
 
 
 def test_the_ball_is_with_the_team_queue_then_with_whoever_claimed_it(client, run, people):

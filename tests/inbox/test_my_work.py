@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from inbox.filters import end_of_week
+from inbox.templatetags.inbox_tags import due_phrase
 from orchestrations.engine import work_item_claim, work_item_complete
 from orchestrations.models import Delegation, WorkItem
 from tests.factories import VersionBuilder
@@ -56,7 +57,7 @@ def test_ava_finds_her_kickoff_with_its_record_process_stage_and_due_date(client
     assert f'href="{reverse("inbox:run-detail", args=[run.pk])}"' in row
     assert "Customer onboarding" in row
     assert "Welcome" in row
-    assert "due in 2\xa0days" in row  # three days less a moment
+    assert "due in 3\xa0days" in row  # three days less a moment, rounded
     assert listed(response) == [item.pk]
 
 
@@ -310,3 +311,12 @@ def test_my_work_costs_the_same_queries_for_5_items_as_for_60(
     with django_assert_max_num_queries(len(small.captured_queries)):
         big_page = client.get(MY_WORK, **headers)
     assert len(listed(big_page)) == 25
+
+
+def test_due_dates_read_in_their_largest_unit_rounded():
+    now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    assert due_phrase(now + timedelta(days=4, hours=23), now) == "due in 5\xa0days"
+    assert due_phrase(now + timedelta(hours=1, minutes=10), now) == "due in 1\xa0hour"
+    assert due_phrase(now + timedelta(minutes=5), now) == "due in 5\xa0minutes"
+    assert due_phrase(now - timedelta(days=2, hours=2), now) == "overdue by 2\xa0days"
+    assert due_phrase(now + timedelta(seconds=20), now) == "due now"

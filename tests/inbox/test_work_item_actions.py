@@ -519,3 +519,19 @@ def test_an_item_reassigned_away_meanwhile_says_where_it_went_and_keeps_the_valu
     assert client.post(page_of(item), KICKOFF).status_code == 404
     client.force_login(people.olga)
     assert client.post(page_of(item), {**KICKOFF, "_seen": token}).status_code == 404
+
+
+def test_a_required_choice_starts_unchosen_and_must_be_chosen(client, people, run):
+    work_item_complete(item_of(run, "kickoff"), by=people.ava, data=KICKOFF)
+    packet = item_of(run, "welcome_packet")
+    work_item_complete(packet, by=people.carla, data=PACKET)
+    configuration = item_of(run, "configuration")
+    client.force_login(people.ivan)
+
+    page = html_of(client.get(page_of(configuration)))
+    assert '<option value="" selected>Choose…</option>' in page
+
+    response = client.post(page_of(configuration), {"region": ""})
+    assert "This field is required." in html_of(response)
+    configuration.refresh_from_db()
+    assert configuration.status == "open"

@@ -309,11 +309,11 @@ def test_a_loop_without_max_stage_visits_is_a_warning(people):
     assert warnings(data) == [
         (
             "$.stages[1].decision.outcomes[0].goto",
-            "Loops back to 'welcome': make sure the loop can end (or set max_stage_visits).",
+            "Loops back to 'Welcome': make sure the loop can end (or set max_stage_visits).",
         ),
         (
             "$.stages[2].decision.default",
-            "Loops back to 'review': make sure the loop can end (or set max_stage_visits).",
+            "Loops back to 'Review': make sure the loop can end (or set max_stage_visits).",
         ),
     ]
 
