@@ -21,10 +21,6 @@ MAX_SOURCE_LENGTH = 5000
 MAX_DEPTH = 50
 FILENAME = "<condition>"
 
-# Python warns about oddities such as `1and 2` while parsing; for an admin's expression
-# that is noise in the server log (the expression is refused or works either way).
-warnings.filterwarnings("ignore", module=FILENAME)
-
 
 @dataclass(frozen=True)
 class Reference:
@@ -87,7 +83,12 @@ def parse(source: str) -> Parsed:
     if not body.strip():
         raise ConditionSyntaxError("the expression is empty", source=source)
     try:
-        tree = ast.parse(body, filename=FILENAME, mode="eval")
+        with warnings.catch_warnings():
+            # Python only warns about oddities such as `1and 2` or `1x`: for an admin's
+            # expression they are mistakes, reported with their column like any other.
+            warnings.simplefilter("error", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            tree = ast.parse(body, filename=FILENAME, mode="eval")
     except SyntaxError as error:
         raise _syntax_error(error, source, lead) from None
     except (ValueError, RecursionError, MemoryError):

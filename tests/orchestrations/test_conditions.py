@@ -554,3 +554,10 @@ def test_functions_have_help_for_the_builder():
     }  # fmt: skip
     for name, help_text in FUNCTIONS.items():
         assert help_text.startswith(f"{name}(")
+
+
+def test_what_python_only_warns_about_is_a_mistake_with_its_column():
+    with pytest.raises(ConditionSyntaxError) as raised:
+        compile_condition("record.amount > 1000x")
+    assert "invalid decimal literal" in raised.value.message
+    assert raised.value.position is not None
