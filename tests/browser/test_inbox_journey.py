@@ -6,49 +6,21 @@ a live server; background steps run in the server's process after each commit.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-from pytest_django.live_server_helper import LiveServer
+from playwright.sync_api import Page, expect
 
 from demo.models import Account
-from demo.people import DEMO_PASSWORD, create_people
+from demo.people import create_people
 from demo.processes import install_processes
 from orchestrations.models import Run
 from orchestrations.status import RunStatus
+from tests.browser.helpers import nav
 
 Shoot = Callable[[Page, str], Path]
-
-
-@pytest.fixture
-def sign_in(live_server: LiveServer, browser: Browser) -> Iterator[Callable[..., Page]]:
-    """Open a browser session for a demo user and sign them in."""
-    contexts = []
-
-    def open_as(username: str, width: int = 1280) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{live_server.url}/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("heading", name="My work")).to_be_visible()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
-
-
-def nav(page: Page, label: str) -> None:
-    """Follow an entry of the main navigation (its name may carry a count)."""
-    main = page.get_by_role("navigation", name="Main")
-    main.get_by_role("link", name=re.compile(f"^{label}")).click()
 
 
 def open_item(page: Page, step_name: str) -> None:
