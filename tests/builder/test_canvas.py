@@ -7,27 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission
-from django.test import Client
 from django.urls import reverse
 
 from orchestrations.models import Stage, Step, Version
 from tests.factories import VersionBuilder, field, make_group, make_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def designer(db):
-    user = make_user("diego", first_name="Diego", last_name="Ramos")
-    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
-    return user
-
-
-@pytest.fixture
-def as_designer(client: Client, designer) -> Client:
-    client.force_login(designer)
-    return client
 
 
 @pytest.fixture

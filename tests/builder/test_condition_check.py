@@ -1,7 +1,6 @@
 """Live checking of conditions, expressions and templates as they are typed."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -12,20 +11,6 @@ from orchestrations.models import Stage, Step
 from tests.factories import VersionBuilder, field, make_group, make_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def designer(db):
-    user = make_user("dana")
-    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
-    return user
-
-
-@pytest.fixture
-def client(designer):
-    client = Client()
-    client.force_login(designer)
-    return client
 
 
 @pytest.fixture
@@ -52,31 +37,31 @@ def draft(db):
     return version
 
 
-def check(client, version, text, *, kind="condition", setting=scopes.STEP_CONDITION, **place):
+def check(as_designer, version, text, *, kind="condition", setting=scopes.STEP_CONDITION, **place):
     data = {"check_kind": kind, "check_setting": setting, "check_field": "text", "text": text}
     data |= {f"check_{name}": str(value.pk) for name, value in place.items()}
-    return client.post(reverse("builder:condition-check", args=[version.pk]), data, **HTMX)
+    return as_designer.post(reverse("builder:condition-check", args=[version.pk]), data, **HTMX)
 
 
-def names(client, version, **place):
+def names(as_designer, version, **place):
     data = {"check_names": "1", "check_setting": scopes.STEP_CONDITION}
     data |= {f"check_{name}": str(value.pk) for name, value in place.items()}
-    response = client.post(reverse("builder:condition-check", args=[version.pk]), data, **HTMX)
+    response = as_designer.post(reverse("builder:condition-check", args=[version.pk]), data, **HTMX)
     return response.content.decode()
 
 
-def test_a_valid_condition_is_ok(client, draft):
+def test_a_valid_condition_is_ok(as_designer, draft):
     review = draft.parts["steps"]["review"]
 
-    response = check(client, draft, "steps.kickoff.attendees > 2", step=review)
+    response = check(as_designer, draft, "steps.kickoff.attendees > 2", step=review)
 
     assert response.status_code == 200
     assert "✓ ok" in response.content.decode()
     assert "<html" not in response.content.decode()
 
 
-def test_a_syntax_error_says_where_and_points_at_the_column(client, draft):
-    response = check(client, draft, "record.email ==", step=draft.parts["steps"]["review"])
+def test_a_syntax_error_says_where_and_points_at_the_column(as_designer, draft):
+    response = check(as_designer, draft, "record.email ==", step=draft.parts["steps"]["review"])
 
     html = response.content.decode()
     assert "Error at column 15:" in html
@@ -86,9 +71,12 @@ def test_a_syntax_error_says_where_and_points_at_the_column(client, draft):
     )
 
 
-def test_an_error_on_a_later_line_gives_line_and_column(client, draft):
+def test_an_error_on_a_later_line_gives_line_and_column(as_designer, draft):
     response = check(
-        client, draft, "record.email and\nvars.tierr == 'gold'", step=draft.parts["steps"]["review"]
+        as_designer,
+        draft,
+        "record.email and\nvars.tierr == 'gold'",
+        step=draft.parts["steps"]["review"],
     )
 
     html = response.content.decode()
@@ -96,22 +84,24 @@ def test_an_error_on_a_later_line_gives_line_and_column(client, draft):
     assert "unknown variable &#x27;tierr&#x27; (did you mean &#x27;tier&#x27;?)" in html.lower()
 
 
-def test_an_unknown_name_suggests_the_near_one(client, draft):
-    response = check(client, draft, "steps.kickof.notes", step=draft.parts["steps"]["review"])
+def test_an_unknown_name_suggests_the_near_one(as_designer, draft):
+    response = check(as_designer, draft, "steps.kickof.notes", step=draft.parts["steps"]["review"])
 
     html = response.content.decode()
     assert "unknown step &#x27;kickof&#x27; (did you mean &#x27;kickoff&#x27;?)" in html.lower()
     assert "column 7" in html
 
 
-def test_a_record_field_is_checked_against_the_trigger_model(client, draft):
-    response = check(client, draft, "record.emial", step=draft.parts["steps"]["review"])
+def test_a_record_field_is_checked_against_the_trigger_model(as_designer, draft):
+    response = check(as_designer, draft, "record.emial", step=draft.parts["steps"]["review"])
 
     assert "did you mean &#x27;email&#x27;?" in response.content.decode()
 
 
-def test_a_step_of_a_later_stage_is_a_warning_not_an_error(client, draft):
-    response = check(client, draft, "steps.golive.live_on", step=draft.parts["steps"]["review"])
+def test_a_step_of_a_later_stage_is_a_warning_not_an_error(as_designer, draft):
+    response = check(
+        as_designer, draft, "steps.golive.live_on", step=draft.parts["steps"]["review"]
+    )
 
     html = response.content.decode()
     assert 'class="check-warning"' in html
@@ -119,15 +109,15 @@ def test_a_step_of_a_later_stage_is_a_warning_not_an_error(client, draft):
     assert "check-error" not in html
 
 
-def test_an_assignee_expression_warns_about_a_step_it_does_not_wait_for(client, draft):
+def test_an_assignee_expression_warns_about_a_step_it_does_not_wait_for(as_designer, draft):
     steps = draft.parts["steps"]
 
     waited = check(
-        client, draft, "steps.kickoff.completed_by", kind="expression",
+        as_designer, draft, "steps.kickoff.completed_by", kind="expression",
         setting=scopes.STEP_START, step=steps["packet"],
     )  # fmt: skip
     not_waited = check(
-        client, draft, "steps.extra.completed_by", kind="expression",
+        as_designer, draft, "steps.extra.completed_by", kind="expression",
         setting=scopes.STEP_START, step=steps["packet"],
     )  # fmt: skip
 
@@ -135,7 +125,7 @@ def test_an_assignee_expression_warns_about_a_step_it_does_not_wait_for(client, 
     assert "does not wait for it" in not_waited.content.decode()
 
 
-def test_the_ticked_steps_count_before_they_are_saved(client, draft):
+def test_the_ticked_steps_count_before_they_are_saved(as_designer, draft):
     steps = draft.parts["steps"]
     data = {
         "check_kind": "expression",
@@ -147,14 +137,14 @@ def test_the_ticked_steps_count_before_they_are_saved(client, draft):
         "start_after": [str(steps["extra"].pk)],
     }
 
-    response = client.post(reverse("builder:condition-check", args=[draft.pk]), data, **HTMX)
+    response = as_designer.post(reverse("builder:condition-check", args=[draft.pk]), data, **HTMX)
 
     assert "✓ ok" in response.content.decode()
 
 
-def test_a_template_is_checked_placeholder_by_placeholder(client, draft):
+def test_a_template_is_checked_placeholder_by_placeholder(as_designer, draft):
     response = check(
-        client, draft, "Hello {{ record.first_name }}, {{ record.nam }}!", kind="template",
+        as_designer, draft, "Hello {{ record.first_name }}, {{ record.nam }}!", kind="template",
         setting=scopes.STEP_START, step=draft.parts["steps"]["review"],
     )  # fmt: skip
 
@@ -163,15 +153,15 @@ def test_a_template_is_checked_placeholder_by_placeholder(client, draft):
     assert "no field &#x27;nam&#x27;" in html
 
 
-def test_a_trigger_condition_reads_only_the_record(client, draft):
-    ok = check(client, draft, 'record.is_active and changed("email")', setting=scopes.TRIGGER)
-    warned = check(client, draft, "vars.tier == 'gold'", setting=scopes.TRIGGER)
+def test_a_trigger_condition_reads_only_the_record(as_designer, draft):
+    ok = check(as_designer, draft, 'record.is_active and changed("email")', setting=scopes.TRIGGER)
+    warned = check(as_designer, draft, "vars.tier == 'gold'", setting=scopes.TRIGGER)
 
     assert "✓ ok" in ok.content.decode()
     assert "before a run exists" in warned.content.decode()
 
 
-def test_the_trigger_check_follows_the_model_chosen_before_saving(client, draft):
+def test_the_trigger_check_follows_the_model_chosen_before_saving(as_designer, draft):
     data = {
         "check_kind": "condition",
         "check_setting": scopes.TRIGGER,
@@ -181,19 +171,21 @@ def test_the_trigger_check_follows_the_model_chosen_before_saving(client, draft)
         "trigger_model": "auth.Group",
     }
 
-    response = client.post(reverse("builder:condition-check", args=[draft.pk]), data, **HTMX)
+    response = as_designer.post(reverse("builder:condition-check", args=[draft.pk]), data, **HTMX)
 
     assert "✓ ok" in response.content.decode()
 
 
-def test_an_empty_text_says_nothing(client, draft):
-    response = check(client, draft, "  ", step=draft.parts["steps"]["review"])
+def test_an_empty_text_says_nothing(as_designer, draft):
+    response = check(as_designer, draft, "  ", step=draft.parts["steps"]["review"])
 
     assert response.content.decode().strip() == ""
 
 
-def test_names_for_a_step_in_stage_two_include_stage_one_outputs_not_stage_three(client, draft):
-    html = names(client, draft, step=draft.parts["steps"]["review"])
+def test_names_for_a_step_in_stage_two_include_stage_one_outputs_not_stage_three(
+    as_designer, draft
+):
+    html = names(as_designer, draft, step=draft.parts["steps"]["review"])
 
     assert "steps.kickoff.attendees" in html
     assert "steps.packet.notes" in html
@@ -201,8 +193,8 @@ def test_names_for_a_step_in_stage_two_include_stage_one_outputs_not_stage_three
     assert "steps.review." not in html  # not its own outputs
 
 
-def test_names_list_record_fields_with_types_input_variables_and_functions(client, draft):
-    html = names(client, draft, step=draft.parts["steps"]["review"])
+def test_names_list_record_fields_with_types_input_variables_and_functions(as_designer, draft):
+    html = names(as_designer, draft, step=draft.parts["steps"]["review"])
 
     assert "The record: user (auth.User)" in html
     assert 'record.email</code></button> <span class="muted">email</span>' in html
@@ -211,19 +203,19 @@ def test_names_list_record_fields_with_types_input_variables_and_functions(clien
     assert "days_since(d)" in html
 
 
-def test_names_for_a_stage_include_its_own_steps(client, draft):
-    html = names(client, draft, stage=draft.parts["stages"]["two"])
+def test_names_for_a_stage_include_its_own_steps(as_designer, draft):
+    html = names(as_designer, draft, stage=draft.parts["stages"]["two"])
 
     assert "steps.review.decision" in html
     assert "steps.golive" not in html
 
 
-def test_the_check_of_an_active_version_still_answers(client, draft):
+def test_the_check_of_an_active_version_still_answers(as_designer, draft):
     draft.activate()
     draft.save()
 
     response = check(
-        client, draft, "steps.kickoff.attendees > 2", step=draft.parts["steps"]["review"]
+        as_designer, draft, "steps.kickoff.attendees > 2", step=draft.parts["steps"]["review"]
     )
 
     assert "✓ ok" in response.content.decode()
@@ -236,10 +228,10 @@ def test_a_user_without_the_permission_gets_403(draft):
     assert check(outsider, draft, "record.email").status_code == 403
 
 
-def test_a_check_costs_the_same_queries_however_big_the_version(client, draft):
+def test_a_check_costs_the_same_queries_however_big_the_version(as_designer, draft):
     review = draft.parts["steps"]["review"]
     with CaptureQueriesContext(connection) as small:
-        check(client, draft, "steps.kickoff.attendees > 2", step=review)
+        check(as_designer, draft, "steps.kickoff.attendees > 2", step=review)
     form = draft.forms.get(key="review")
     for i in range(5):
         stage = Stage.objects.create(
@@ -252,6 +244,6 @@ def test_a_check_costs_the_same_queries_however_big_the_version(client, draft):
             )  # fmt: skip
 
     with CaptureQueriesContext(connection) as big:
-        check(client, draft, "steps.kickoff.attendees > 2", step=review)
+        check(as_designer, draft, "steps.kickoff.attendees > 2", step=review)
 
     assert len(big) == len(small) <= 14

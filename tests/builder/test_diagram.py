@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.template import Context, Template
 from django.urls import reverse
 
@@ -35,13 +34,6 @@ def names_in(html: str) -> str:
 def demo() -> dict[str, Version]:
     users = create_people()
     return install_processes(by=users["designer"])
-
-
-@pytest.fixture
-def designer():
-    user = make_user("diego")
-    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
-    return user
 
 
 @pytest.fixture

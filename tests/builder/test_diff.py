@@ -7,7 +7,6 @@ import copy
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from builder.diff import ADDED, CHANGED, REMOVED, Change, diff_definitions, moved_keys
@@ -265,13 +264,6 @@ def test_moved_keys_are_the_fewest_that_explain_the_new_order() -> None:
 
 
 # --- The page ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def designer(db):
-    user = make_user("diego")
-    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
-    return user
 
 
 @pytest.fixture

@@ -24,19 +24,6 @@ IMPORT = reverse("builder:orchestration-import")
 
 
 @pytest.fixture
-def designer():
-    user = make_user("diego")
-    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
-    return user
-
-
-@pytest.fixture
-def client_(client, designer):
-    client.force_login(designer)
-    return client
-
-
-@pytest.fixture
 def rich(designer) -> Version:
     """The active version of a definition that uses every feature of the format."""
     make_people()
@@ -48,8 +35,8 @@ def upload(data: object, name: str = "process.json", content_type: str = "applic
     return SimpleUploadedFile(name, body, content_type=content_type)
 
 
-def test_export_downloads_the_definition_as_an_indented_json_file(client_, rich) -> None:
-    response = client_.get(reverse("builder:version-export", args=[rich.pk]))
+def test_export_downloads_the_definition_as_an_indented_json_file(as_designer, rich) -> None:
+    response = as_designer.get(reverse("builder:version-export", args=[rich.pk]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
@@ -60,11 +47,11 @@ def test_export_downloads_the_definition_as_an_indented_json_file(client_, rich)
 
 
 def test_an_export_imported_as_a_new_orchestration_has_an_identical_definition(
-    client_, designer, rich
+    as_designer, designer, rich
 ) -> None:
-    exported = client_.get(reverse("builder:version-export", args=[rich.pk])).content
+    exported = as_designer.get(reverse("builder:version-export", args=[rich.pk])).content
 
-    response = client_.post(
+    response = as_designer.post(
         IMPORT,
         {
             "file": upload(exported, "customer_onboarding-v1.json"),
@@ -86,10 +73,10 @@ def test_an_export_imported_as_a_new_orchestration_has_an_identical_definition(
     assert rich.orchestration.versions.count() == 1
 
 
-def test_a_known_key_becomes_the_next_draft_and_the_message_says_so(client_, rich) -> None:
+def test_a_known_key_becomes_the_next_draft_and_the_message_says_so(as_designer, rich) -> None:
     exported = export_definition(rich)
 
-    response = client_.post(IMPORT, {"text": json.dumps(exported)}, follow=True)
+    response = as_designer.post(IMPORT, {"text": json.dumps(exported)}, follow=True)
 
     v2 = rich.orchestration.versions.get(number=2)
     assert v2.status == "draft"
@@ -97,18 +84,18 @@ def test_a_known_key_becomes_the_next_draft_and_the_message_says_so(client_, ric
     assert "Imported as draft v2 of “Customer onboarding”." in response.content.decode()
 
 
-def test_a_new_key_creates_an_orchestration_and_the_message_says_so(client_) -> None:
+def test_a_new_key_creates_an_orchestration_and_the_message_says_so(as_designer) -> None:
     make_people()
 
-    response = client_.post(IMPORT, {"text": json.dumps(small_definition())}, follow=True)
+    response = as_designer.post(IMPORT, {"text": json.dumps(small_definition())}, follow=True)
 
     small = Orchestration.objects.get(key="small")
     assert small.versions.get().number == 1
     assert "Imported “Small” as a new orchestration: draft v1." in response.content.decode()
 
 
-def test_checking_says_where_the_import_would_go_and_imports_nothing(client_, rich) -> None:
-    response = client_.post(
+def test_checking_says_where_the_import_would_go_and_imports_nothing(as_designer, rich) -> None:
+    response = as_designer.post(
         IMPORT, {"text": json.dumps(export_definition(rich)), "action": "check"}
     )
 
@@ -119,13 +106,13 @@ def test_checking_says_where_the_import_would_go_and_imports_nothing(client_, ri
     assert "&quot;customer_onboarding&quot;" in html  # the text stays in the box
 
 
-def test_import_errors_name_the_json_path_and_import_nothing(client_) -> None:
+def test_import_errors_name_the_json_path_and_import_nothing(as_designer) -> None:
     make_people()
     data = small_definition()
     data["stages"][0]["steps"][0]["form"] = "missing"
     data["stages"][0]["steps"][0]["assignee"] = {"group": "<script>alert(1)</script>"}
 
-    response = client_.post(IMPORT, {"text": json.dumps(data)})
+    response = as_designer.post(IMPORT, {"text": json.dumps(data)})
 
     assert response.status_code == 422
     html = response.content.decode()
@@ -137,8 +124,8 @@ def test_import_errors_name_the_json_path_and_import_nothing(client_) -> None:
     assert "&quot;missing&quot;" in html  # what was pasted is still there
 
 
-def test_json_that_is_not_an_object_is_refused_at_its_root(client_) -> None:
-    response = client_.post(IMPORT, {"text": "[1, 2]"})
+def test_json_that_is_not_an_object_is_refused_at_its_root(as_designer) -> None:
+    response = as_designer.post(IMPORT, {"text": "[1, 2]"})
 
     html = response.content.decode()
     assert response.status_code == 422
@@ -146,10 +133,10 @@ def test_json_that_is_not_an_object_is_refused_at_its_root(client_) -> None:
     assert "This would create" not in html
 
 
-def test_invalid_json_is_reported_with_its_line_and_column_and_the_text_stays(client_) -> None:
+def test_invalid_json_is_reported_with_its_line_and_column_and_the_text_stays(as_designer) -> None:
     text = '{\n  "format": 1,\n  "key": "x"\n  "name": "X"\n}'
 
-    response = client_.post(IMPORT, {"text": text})
+    response = as_designer.post(IMPORT, {"text": text})
 
     assert response.status_code == 422
     html = response.content.decode()
@@ -159,8 +146,8 @@ def test_invalid_json_is_reported_with_its_line_and_column_and_the_text_stays(cl
     assert Orchestration.objects.count() == 0
 
 
-def test_an_uploaded_file_with_an_error_lands_in_the_box_to_be_fixed(client_) -> None:
-    response = client_.post(IMPORT, {"file": upload(b'{"format": 1,}', "broken.json")})
+def test_an_uploaded_file_with_an_error_lands_in_the_box_to_be_fixed(as_designer) -> None:
+    response = as_designer.post(IMPORT, {"file": upload(b'{"format": 1,}', "broken.json")})
 
     html = response.content.decode()
     assert "This is not valid JSON" in html
@@ -176,38 +163,40 @@ def test_an_uploaded_file_with_an_error_lands_in_the_box_to_be_fixed(client_) ->
         ("latin.json", "application/json", b'{"name": "\xe9"}', "is not UTF-8 text."),
     ],
 )
-def test_a_wrong_file_is_refused_clearly(client_, name, content_type, body, error) -> None:
-    response = client_.post(IMPORT, {"file": upload(body, name, content_type)})
+def test_a_wrong_file_is_refused_clearly(as_designer, name, content_type, body, error) -> None:
+    response = as_designer.post(IMPORT, {"file": upload(body, name, content_type)})
 
     assert response.status_code == 422
     assert error in response.content.decode()
     assert Orchestration.objects.count() == 0
 
 
-def test_pasted_json_over_one_megabyte_is_refused(client_) -> None:
-    response = client_.post(IMPORT, {"text": "[" + " " * (1024 * 1024) + "]"})
+def test_pasted_json_over_one_megabyte_is_refused(as_designer) -> None:
+    response = as_designer.post(IMPORT, {"text": "[" + " " * (1024 * 1024) + "]"})
 
     assert "at most 1 MB" in response.content.decode()
 
 
-def test_nothing_to_import_says_what_to_do(client_) -> None:
-    response = client_.post(IMPORT, {"text": "  "})
+def test_nothing_to_import_says_what_to_do(as_designer) -> None:
+    response = as_designer.post(IMPORT, {"text": "  "})
 
     assert "Choose a file or paste the JSON of a definition." in response.content.decode()
 
 
-def test_a_file_and_pasted_json_together_are_refused_and_the_paste_is_kept(client_) -> None:
-    response = client_.post(IMPORT, {"file": upload({"format": 1}), "text": '{"typed": "by hand"}'})
+def test_a_file_and_pasted_json_together_are_refused_and_the_paste_is_kept(as_designer) -> None:
+    response = as_designer.post(
+        IMPORT, {"file": upload({"format": 1}), "text": '{"typed": "by hand"}'}
+    )
 
     html = response.content.decode()
     assert "You chose a file and pasted JSON too" in html
     assert "{&quot;typed&quot;: &quot;by hand&quot;}</textarea>" in html
 
 
-def test_a_copy_needs_a_key_of_its_own_and_a_name(client_, rich) -> None:
+def test_a_copy_needs_a_key_of_its_own_and_a_name(as_designer, rich) -> None:
     text = json.dumps(export_definition(rich))
 
-    response = client_.post(
+    response = as_designer.post(
         IMPORT, {"text": text, "as_copy": "on", "new_key": "customer_onboarding"}
     )
 
@@ -217,10 +206,10 @@ def test_a_copy_needs_a_key_of_its_own_and_a_name(client_, rich) -> None:
     assert rich.orchestration.versions.count() == 1
 
 
-def test_a_copy_without_key_or_name_gets_suggestions_to_check(client_, rich) -> None:
+def test_a_copy_without_key_or_name_gets_suggestions_to_check(as_designer, rich) -> None:
     text = json.dumps(export_definition(rich))
 
-    response = client_.post(IMPORT, {"text": text, "as_copy": "on"})
+    response = as_designer.post(IMPORT, {"text": text, "as_copy": "on"})
 
     html = response.content.decode()
     assert "A key and name for the copy are filled in: check them." in html
@@ -228,7 +217,7 @@ def test_a_copy_without_key_or_name_gets_suggestions_to_check(client_, rich) -> 
     assert 'value="Customer onboarding (copy)"' in html
     assert Orchestration.objects.count() == 1
 
-    client_.post(IMPORT, {"text": text, "as_copy": "on", "new_key": "customer_onboarding_copy",
+    as_designer.post(IMPORT, {"text": text, "as_copy": "on", "new_key": "customer_onboarding_copy",
                           "new_name": "Customer onboarding (copy)"})  # fmt: skip
 
     assert Orchestration.objects.get(key="customer_onboarding_copy").versions.count() == 1
@@ -274,8 +263,8 @@ def test_in_a_browser_an_export_imported_as_a_new_orchestration_is_identical(
     assert export_definition(copy) == expected
 
 
-def test_the_import_page_explains_new_orchestration_or_next_draft(client_) -> None:
-    response = client_.get(IMPORT)
+def test_the_import_page_explains_new_orchestration_or_next_draft(as_designer) -> None:
+    response = as_designer.get(IMPORT)
 
     assert response.status_code == 200
     html = response.content.decode()

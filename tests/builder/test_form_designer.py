@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -11,20 +10,6 @@ from orchestrations.models import Form, FormField
 from tests.factories import VersionBuilder, field, make_group, make_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def designer(db):
-    user = make_user("dana")
-    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
-    return user
-
-
-@pytest.fixture
-def client(designer):
-    client = Client()
-    client.force_login(designer)
-    return client
 
 
 @pytest.fixture
@@ -65,8 +50,8 @@ def activate(draft):
 # The list of forms
 
 
-def test_the_forms_page_lists_forms_with_field_counts_and_the_steps_using_them(client, draft):
-    response = client.get(reverse("builder:form-list", args=[draft.pk]))
+def test_the_forms_page_lists_forms_with_field_counts_and_the_steps_using_them(as_designer, draft):
+    response = as_designer.get(reverse("builder:form-list", args=[draft.pk]))
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -77,16 +62,18 @@ def test_the_forms_page_lists_forms_with_field_counts_and_the_steps_using_them(c
     assert "Create form" in html
 
 
-def test_a_new_form_gets_a_key_from_its_name_and_opens(client, draft):
-    response = client.post(reverse("builder:form-add", args=[draft.pk]), {"name": "Final review"})
+def test_a_new_form_gets_a_key_from_its_name_and_opens(as_designer, draft):
+    response = as_designer.post(
+        reverse("builder:form-add", args=[draft.pk]), {"name": "Final review"}
+    )
 
     created = Form.objects.get(version=draft, key="final_review")
     assert response.status_code == 302
     assert response["Location"] == reverse("builder:form-edit", args=[created.pk])
 
 
-def test_a_form_key_must_be_unique_in_the_version(client, draft):
-    response = client.post(
+def test_a_form_key_must_be_unique_in_the_version(as_designer, draft):
+    response = as_designer.post(
         reverse("builder:form-add", args=[draft.pk]), {"name": "Again", "key": "kickoff"}
     )
 
@@ -96,10 +83,10 @@ def test_a_form_key_must_be_unique_in_the_version(client, draft):
     assert Form.objects.filter(version=draft).count() == 2
 
 
-def test_renaming_a_form_answers_its_settings_and_the_events(client, draft):
+def test_renaming_a_form_answers_its_settings_and_the_events(as_designer, draft):
     form = kickoff(draft)
 
-    response = client.post(
+    response = as_designer.post(
         reverse("builder:form-edit", args=[form.pk]), {"name": "Kick-off", "key": "kickoff"}, **HTMX
     )
 
@@ -111,12 +98,12 @@ def test_renaming_a_form_answers_its_settings_and_the_events(client, draft):
     assert {"form-changed", "definition-changed"} <= events.keys()
 
 
-def test_a_form_used_by_a_step_cannot_be_deleted_and_says_by_which(client, draft):
+def test_a_form_used_by_a_step_cannot_be_deleted_and_says_by_which(as_designer, draft):
     form = kickoff(draft)
     url = reverse("builder:form-delete", args=[form.pk])
 
-    asked = client.get(url)
-    response = client.post(url, follow=True)
+    asked = as_designer.get(url)
+    response = as_designer.post(url, follow=True)
 
     assert "Kickoff call" in asked.content.decode()
     assert "can't be deleted" in asked.content.decode()
@@ -124,12 +111,12 @@ def test_a_form_used_by_a_step_cannot_be_deleted_and_says_by_which(client, draft
     assert Form.objects.filter(pk=form.pk).exists()
 
 
-def test_an_unused_form_is_deleted_after_asking(client, draft):
+def test_an_unused_form_is_deleted_after_asking(as_designer, draft):
     spare = Form.objects.get(version=draft, key="spare")
     url = reverse("builder:form-delete", args=[spare.pk])
 
-    asked = client.get(url)
-    response = client.post(url)
+    asked = as_designer.get(url)
+    response = as_designer.post(url)
 
     assert "Delete the form “Spare”?" in asked.content.decode()
     assert response.status_code == 302
@@ -139,8 +126,10 @@ def test_an_unused_form_is_deleted_after_asking(client, draft):
 # The fields of one form
 
 
-def test_the_form_page_lists_fields_in_order_with_a_preview_as_the_inbox_shows_it(client, draft):
-    response = client.get(reverse("builder:form-edit", args=[kickoff(draft).pk]))
+def test_the_form_page_lists_fields_in_order_with_a_preview_as_the_inbox_shows_it(
+    as_designer, draft
+):
+    response = as_designer.get(reverse("builder:form-edit", args=[kickoff(draft).pk]))
 
     html = response.content.decode()
     assert html.index("field-list") < html.index("Notes") < html.index("Attendees")
@@ -151,10 +140,10 @@ def test_the_form_page_lists_fields_in_order_with_a_preview_as_the_inbox_shows_i
     assert "Sortable.min.js" in html
 
 
-def test_adding_a_field_answers_a_fresh_add_form_the_list_and_the_events(client, draft):
+def test_adding_a_field_answers_a_fresh_add_form_the_list_and_the_events(as_designer, draft):
     form = kickoff(draft)
 
-    response = client.post(
+    response = as_designer.post(
         reverse("builder:field-add", args=[form.pk]),
         spec_data(label="Start date", default="2030-01-31", help_text="When we begin"),
         **HTMX,
@@ -169,22 +158,22 @@ def test_adding_a_field_answers_a_fresh_add_form_the_list_and_the_events(client,
     assert "form-changed" in json.loads(response["HX-Trigger"])
 
 
-def test_a_choice_field_takes_one_choice_per_line_and_a_default_among_them(client, draft):
+def test_a_choice_field_takes_one_choice_per_line_and_a_default_among_them(as_designer, draft):
     form = kickoff(draft)
 
-    client.post(
+    as_designer.post(
         reverse("builder:field-add", args=[form.pk]),
         spec_data(label="Tier", type="choice", choices="gold\nsilver\n\n", default="silver"),
         **HTMX,
     )
-    client.post(
+    as_designer.post(
         reverse("builder:field-add", args=[form.pk]),
         spec_data(
             label="Modules", type="multi_choice", choices="crm\nbilling", default="crm, billing"
         ),
         **HTMX,
     )
-    client.post(
+    as_designer.post(
         reverse("builder:field-add", args=[form.pk]),
         spec_data(label="Approved", type="yes_no", default="yes"),
         **HTMX,
@@ -210,11 +199,11 @@ def test_a_choice_field_takes_one_choice_per_line_and_a_default_among_them(clien
     ],
 )
 def test_invalid_fields_are_refused_with_the_reason_next_to_the_field(
-    client, draft, changes, message
+    as_designer, draft, changes, message
 ):
     form = kickoff(draft)
 
-    response = client.post(
+    response = as_designer.post(
         reverse("builder:field-add", args=[form.pk]),
         spec_data(label="Typed label", **changes),
         **HTMX,
@@ -228,10 +217,10 @@ def test_invalid_fields_are_refused_with_the_reason_next_to_the_field(
     assert form.fields.count() == 2
 
 
-def test_without_htmx_an_invalid_field_shows_the_page_with_the_errors(client, draft):
+def test_without_htmx_an_invalid_field_shows_the_page_with_the_errors(as_designer, draft):
     form = kickoff(draft)
 
-    response = client.post(
+    response = as_designer.post(
         reverse("builder:field-add", args=[form.pk]), spec_data(label="X", key="notes")
     )
 
@@ -240,15 +229,15 @@ def test_without_htmx_an_invalid_field_shows_the_page_with_the_errors(client, dr
     assert "already used by the field" in html
 
 
-def test_a_field_is_edited_in_place(client, draft):
+def test_a_field_is_edited_in_place(as_designer, draft):
     notes = FormField.objects.get(form=kickoff(draft), key="notes")
     url = reverse("builder:field-edit", args=[notes.pk])
 
-    opened = client.get(url, **HTMX)
-    saved = client.post(
+    opened = as_designer.get(url, **HTMX)
+    saved = as_designer.post(
         url, spec_data(label="Meeting notes", key="notes", type="long_text"), **HTMX
     )
-    cancel = client.get(url + "?cancel=1", **HTMX)
+    cancel = as_designer.get(url + "?cancel=1", **HTMX)
 
     assert 'value="notes"' in opened.content.decode()
     assert f'id="field-{notes.pk}"' in opened.content.decode()
@@ -261,24 +250,24 @@ def test_a_field_is_edited_in_place(client, draft):
     assert 'name="label"' not in cancel.content.decode()
 
 
-def test_without_htmx_the_edit_link_opens_the_page_with_the_field_in_edit_mode(client, draft):
+def test_without_htmx_the_edit_link_opens_the_page_with_the_field_in_edit_mode(as_designer, draft):
     notes = FormField.objects.get(form=kickoff(draft), key="notes")
 
-    response = client.get(reverse("builder:field-edit", args=[notes.pk]))
+    response = as_designer.get(reverse("builder:field-edit", args=[notes.pk]))
 
     html = response.content.decode()
     assert "<html" in html
     assert "Edit “Notes”" in html
 
 
-def test_fields_are_reordered_by_drag_and_by_buttons(client, draft):
+def test_fields_are_reordered_by_drag_and_by_buttons(as_designer, draft):
     form = kickoff(draft)
     notes, attendees = form.fields.all()
     url = reverse("builder:field-reorder", args=[form.pk])
 
-    dragged = client.post(url, {"order": f"{attendees.pk},{notes.pk}"}, **HTMX)
+    dragged = as_designer.post(url, {"order": f"{attendees.pk},{notes.pk}"}, **HTMX)
     after_drag = list(form.fields.values_list("key", flat=True))
-    client.post(url, {"move": str(attendees.pk), "to": "down"}, **HTMX)
+    as_designer.post(url, {"move": str(attendees.pk), "to": "down"}, **HTMX)
 
     assert after_drag == ["attendees", "notes"]
     assert list(form.fields.values_list("key", flat=True)) == ["notes", "attendees"]
@@ -286,31 +275,31 @@ def test_fields_are_reordered_by_drag_and_by_buttons(client, draft):
     assert "definition-changed" in json.loads(dragged["HX-Trigger"])
 
 
-def test_reordering_refuses_fields_of_another_form(client, draft):
+def test_reordering_refuses_fields_of_another_form(as_designer, draft):
     form = kickoff(draft)
     other = FormField.objects.create(form=Form.objects.get(key="spare"), key="x", label="X")
 
-    response = client.post(
+    response = as_designer.post(
         reverse("builder:field-reorder", args=[form.pk]), {"order": f"{other.pk}"}, **HTMX
     )
 
     assert response.status_code == 400
 
 
-def test_a_field_is_removed_after_asking(client, draft):
+def test_a_field_is_removed_after_asking(as_designer, draft):
     notes = FormField.objects.get(form=kickoff(draft), key="notes")
     url = reverse("builder:field-delete", args=[notes.pk])
 
-    asked = client.get(url)
-    response = client.post(url, **HTMX)
+    asked = as_designer.get(url)
+    response = as_designer.post(url, **HTMX)
 
     assert "Delete the field “Notes”" in asked.content.decode()
     assert not FormField.objects.filter(pk=notes.pk).exists()
     assert "Attendees" in response.content.decode()
 
 
-def test_the_preview_fragment_renders_the_fields(client, draft):
-    response = client.get(reverse("builder:form-preview", args=[kickoff(draft).pk]), **HTMX)
+def test_the_preview_fragment_renders_the_fields(as_designer, draft):
+    response = as_designer.get(reverse("builder:form-preview", args=[kickoff(draft).pk]), **HTMX)
 
     html = response.content.decode()
     assert "<html" not in html
@@ -318,7 +307,7 @@ def test_the_preview_fragment_renders_the_fields(client, draft):
     assert "wi-required" in html
 
 
-def test_admin_text_is_escaped_in_the_designer_and_preview(client, draft):
+def test_admin_text_is_escaped_in_the_designer_and_preview(as_designer, draft):
     form = kickoff(draft)
     FormField.objects.create(
         form=form,
@@ -328,7 +317,7 @@ def test_admin_text_is_escaped_in_the_designer_and_preview(client, draft):
         position=5,
     )
 
-    page = client.get(reverse("builder:form-edit", args=[form.pk])).content.decode()
+    page = as_designer.get(reverse("builder:form-edit", args=[form.pk])).content.decode()
 
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -354,23 +343,23 @@ def test_a_user_without_the_permission_gets_403_everywhere(draft):
     assert form.fields.count() == 2
 
 
-def test_an_active_version_shows_forms_read_only_and_refuses_every_change(client, draft):
+def test_an_active_version_shows_forms_read_only_and_refuses_every_change(as_designer, draft):
     activate(draft)
     form = kickoff(draft)
     notes = form.fields.get(key="notes")
     spare = Form.objects.get(key="spare")
 
-    page = client.get(reverse("builder:form-edit", args=[form.pk])).content.decode()
+    page = as_designer.get(reverse("builder:form-edit", args=[form.pk])).content.decode()
     refused = [
-        client.post(reverse("builder:form-add", args=[draft.pk]), {"name": "New"}),
-        client.post(reverse("builder:form-edit", args=[form.pk]), {"name": "X", "key": "x"}),
-        client.post(reverse("builder:form-delete", args=[spare.pk])),
-        client.post(reverse("builder:field-add", args=[form.pk]), spec_data(), **HTMX),
-        client.post(
+        as_designer.post(reverse("builder:form-add", args=[draft.pk]), {"name": "New"}),
+        as_designer.post(reverse("builder:form-edit", args=[form.pk]), {"name": "X", "key": "x"}),
+        as_designer.post(reverse("builder:form-delete", args=[spare.pk])),
+        as_designer.post(reverse("builder:field-add", args=[form.pk]), spec_data(), **HTMX),
+        as_designer.post(
             reverse("builder:field-edit", args=[notes.pk]), spec_data(label="X", key="notes")
         ),
-        client.post(reverse("builder:field-delete", args=[notes.pk]), **HTMX),
-        client.post(
+        as_designer.post(reverse("builder:field-delete", args=[notes.pk]), **HTMX),
+        as_designer.post(
             reverse("builder:field-reorder", args=[form.pk]), {"move": notes.pk, "to": "down"}
         ),
     ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from orchestrations.engine import run_start
@@ -17,19 +16,6 @@ from tests.factories import VersionBuilder, field, make_group, make_user
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LIST = reverse("builder:orchestration-list")
 CREATE = reverse("builder:orchestration-create")
-
-
-@pytest.fixture
-def designer(db):
-    user = make_user("diego")
-    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
-    return user
-
-
-@pytest.fixture
-def as_designer(client, designer):
-    client.force_login(designer)
-    return client
 
 
 def onboarding(key: str = "onboarding", **version_fields) -> Version:

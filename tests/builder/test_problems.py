@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from builder.problems import SEP, problems_report
@@ -16,14 +15,6 @@ from tests.factories import VersionBuilder, field, make_group, make_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def as_designer(client, db):
-    user = make_user("diego")
-    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,20 +12,6 @@ from orchestrations.models import Stage, Step
 from tests.factories import VersionBuilder, field, make_group, make_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def designer(db):
-    user = make_user("dana")
-    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
-    return user
-
-
-@pytest.fixture
-def client(designer):
-    client = Client()
-    client.force_login(designer)
-    return client
 
 
 @pytest.fixture
@@ -74,10 +59,10 @@ def post_data(stage, outcomes=None, **changes):
     return data | changes
 
 
-def test_htmx_gets_the_stage_editor_with_its_outcomes_in_order(client, draft):
+def test_htmx_gets_the_stage_editor_with_its_outcomes_in_order(as_designer, draft):
     review = stage(draft, "review")
 
-    response = client.get(url(review), **HTMX)
+    response = as_designer.get(url(review), **HTMX)
 
     html = response.content.decode()
     assert "<html" not in html
@@ -89,17 +74,17 @@ def test_htmx_gets_the_stage_editor_with_its_outcomes_in_order(client, draft):
     assert "Go to the next stage (Payout)" in html
 
 
-def test_without_htmx_the_stage_editor_is_a_page(client, draft):
-    response = client.get(url(stage(draft, "review")))
+def test_without_htmx_the_stage_editor_is_a_page(as_designer, draft):
+    response = as_designer.get(url(stage(draft, "review")))
 
     assert "<html" in response.content.decode()
     assert "version-tabs" in response.content.decode()
 
 
-def test_saving_a_stage_stores_its_settings_decision_and_fault_path(client, draft):
+def test_saving_a_stage_stores_its_settings_decision_and_fault_path(as_designer, draft):
     review, intake, payout = stage(draft, "review"), stage(draft, "intake"), stage(draft, "payout")
 
-    response = client.post(
+    response = as_designer.post(
         url(review),
         post_data(
             review,
@@ -126,10 +111,10 @@ def test_saving_a_stage_stores_its_settings_decision_and_fault_path(client, draf
     assert [(o.label, o.target) for o in outcomes] == [("Declined", None), ("Back", intake)]
 
 
-def test_a_saved_stage_answers_the_column_out_of_band_and_definition_changed(client, draft):
+def test_a_saved_stage_answers_the_column_out_of_band_and_definition_changed(as_designer, draft):
     review = stage(draft, "review")
 
-    response = client.post(url(review), post_data(review, name="Underwriting"), **HTMX)
+    response = as_designer.post(url(review), post_data(review, name="Underwriting"), **HTMX)
 
     html = response.content.decode()
     assert "Saved" in html
@@ -138,30 +123,30 @@ def test_a_saved_stage_answers_the_column_out_of_band_and_definition_changed(cli
     assert "definition-changed" in json.loads(response["HX-Trigger"])
 
 
-def test_renaming_a_stage_shows_every_column_again_as_they_name_it(client, draft):
+def test_renaming_a_stage_shows_every_column_again_as_they_name_it(as_designer, draft):
     review, intake = stage(draft, "review"), stage(draft, "intake")
 
-    response = client.post(url(review), post_data(review, name="Underwriting"), **HTMX)
+    response = as_designer.post(url(review), post_data(review, name="Underwriting"), **HTMX)
 
     html = response.content.decode()
     assert f'id="stage-{intake.pk}"' in html
     assert "next stage, Underwriting" in html  # intake's way out names it
 
 
-def test_the_default_can_end_the_run(client, draft):
+def test_the_default_can_end_the_run(as_designer, draft):
     intake = stage(draft, "intake")
 
-    client.post(url(intake), post_data(intake, default="end"), **HTMX)
+    as_designer.post(url(intake), post_data(intake, default="end"), **HTMX)
 
     intake.refresh_from_db()
     assert intake.default_ends_run
     assert intake.default_target is None
 
 
-def test_add_outcome_shows_a_new_row_and_keeps_what_was_typed_without_saving(client, draft):
+def test_add_outcome_shows_a_new_row_and_keeps_what_was_typed_without_saving(as_designer, draft):
     review = stage(draft, "review")
 
-    response = client.post(
+    response = as_designer.post(
         url(review), post_data(review, name="Typed name", row_action="add"), **HTMX
     )
 
@@ -174,11 +159,11 @@ def test_add_outcome_shows_a_new_row_and_keeps_what_was_typed_without_saving(cli
     assert review.outcomes.count() == 2
 
 
-def test_outcomes_move_up_and_are_removed_before_saving(client, draft):
+def test_outcomes_move_up_and_are_removed_before_saving(as_designer, draft):
     review = stage(draft, "review")
 
-    moved = client.post(url(review), post_data(review, row_action="up-1"), **HTMX)
-    removed = client.post(url(review), post_data(review, row_action="remove-0"), **HTMX)
+    moved = as_designer.post(url(review), post_data(review, row_action="up-1"), **HTMX)
+    removed = as_designer.post(url(review), post_data(review, row_action="remove-0"), **HTMX)
 
     moved_html = moved.content.decode()
     assert moved_html.index("decision == &#x27;no&#x27;") < moved_html.index(
@@ -188,10 +173,10 @@ def test_outcomes_move_up_and_are_removed_before_saving(client, draft):
     assert review.outcomes.count() == 2
 
 
-def test_invalid_outcomes_and_keys_show_errors_next_to_fields_and_keep_values(client, draft):
+def test_invalid_outcomes_and_keys_show_errors_next_to_fields_and_keep_values(as_designer, draft):
     review = stage(draft, "review")
 
-    response = client.post(
+    response = as_designer.post(
         url(review),
         post_data(
             review,
@@ -213,10 +198,10 @@ def test_invalid_outcomes_and_keys_show_errors_next_to_fields_and_keep_values(cl
 
 
 @pytest.mark.parametrize("htmx", [True, False])
-def test_the_key_end_is_refused_next_to_the_key_field_with_what_to_do(client, draft, htmx):
+def test_the_key_end_is_refused_next_to_the_key_field_with_what_to_do(as_designer, draft, htmx):
     payout = stage(draft, "payout")
 
-    response = client.post(url(payout), post_data(payout, key="end"), **(HTMX if htmx else {}))
+    response = as_designer.post(url(payout), post_data(payout, key="end"), **(HTMX if htmx else {}))
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -231,10 +216,10 @@ def test_the_key_end_is_refused_next_to_the_key_field_with_what_to_do(client, dr
     assert payout.key == "payout"
 
 
-def test_stage_keys_are_unique_in_the_version(client, draft):
+def test_stage_keys_are_unique_in_the_version(as_designer, draft):
     review = stage(draft, "review")
 
-    response = client.post(url(review), post_data(review, key="intake"), **HTMX)
+    response = as_designer.post(url(review), post_data(review, key="intake"), **HTMX)
 
     assert "already used by the stage" in response.content.decode()
 
@@ -248,14 +233,14 @@ def test_a_user_without_the_permission_gets_403(draft):
     assert outsider.post(url(review), post_data(review, name="x")).status_code == 403
 
 
-def test_an_active_version_opens_read_only_and_refuses_saves(client, draft):
+def test_an_active_version_opens_read_only_and_refuses_saves(as_designer, draft):
     draft.activate()
     draft.save()
     review = stage(draft, "review")
 
-    page = client.get(url(review), **HTMX)
-    refused = client.post(url(review), post_data(review, name="Changed"), **HTMX)
-    row_action = client.post(url(review), post_data(review, row_action="add"), **HTMX)
+    page = as_designer.get(url(review), **HTMX)
+    refused = as_designer.post(url(review), post_data(review, name="Changed"), **HTMX)
+    row_action = as_designer.post(url(review), post_data(review, row_action="add"), **HTMX)
 
     assert '<fieldset class="editor-body" disabled>' in page.content.decode()
     assert "Save stage" not in page.content.decode()
@@ -265,10 +250,10 @@ def test_an_active_version_opens_read_only_and_refuses_saves(client, draft):
     assert review.name == "Review"
 
 
-def test_saving_a_stage_costs_the_same_queries_however_many_stages_and_steps(client, draft):
+def test_saving_a_stage_costs_the_same_queries_however_many_stages_and_steps(as_designer, draft):
     review = stage(draft, "review")
     with CaptureQueriesContext(connection) as small:
-        client.post(url(review), post_data(review, name="Underwriting"), **HTMX)
+        as_designer.post(url(review), post_data(review, name="Underwriting"), **HTMX)
     sales = make_group("Sales")
     for i in range(6):
         more = Stage.objects.create(
@@ -281,6 +266,6 @@ def test_saving_a_stage_costs_the_same_queries_however_many_stages_and_steps(cli
             )  # fmt: skip
 
     with CaptureQueriesContext(connection) as big:
-        client.post(url(review), post_data(review, name="Underwriting"), **HTMX)
+        as_designer.post(url(review), post_data(review, name="Underwriting"), **HTMX)
 
     assert len(big) == len(small)

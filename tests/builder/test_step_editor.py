@@ -4,7 +4,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -20,20 +19,6 @@ EMAIL_INPUTS = {
     "input__send_email__subject": "Hello",
     "input__send_email__body": "Welcome",
 }
-
-
-@pytest.fixture
-def designer(db):
-    user = make_user("dana")
-    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
-    return user
-
-
-@pytest.fixture
-def client(designer):
-    client = Client()
-    client.force_login(designer)
-    return client
 
 
 @pytest.fixture
@@ -88,10 +73,10 @@ def post_data(step, **changes):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_htmx_gets_the_editor_fragment_with_every_setting(client, draft):
+def test_htmx_gets_the_editor_fragment_with_every_setting(as_designer, draft):
     kickoff = draft.steps_by_key["kickoff"]
 
-    response = client.get(url(kickoff), **HTMX)
+    response = as_designer.get(url(kickoff), **HTMX)
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -107,10 +92,10 @@ def test_htmx_gets_the_editor_fragment_with_every_setting(client, draft):
     assert "Save step" in html
 
 
-def test_condition_fields_ask_the_live_check_and_show_its_answer_below_them(client, draft):
+def test_condition_fields_ask_the_live_check_and_show_its_answer_below_them(as_designer, draft):
     check = draft.steps_by_key["check"]
 
-    html = client.get(url(check), **HTMX).content.decode()
+    html = as_designer.get(url(check), **HTMX).content.decode()
 
     check_url = reverse("builder:condition-check", args=[draft.pk])
     assert f'hx-post="{check_url}"' in html
@@ -120,10 +105,10 @@ def test_condition_fields_ask_the_live_check_and_show_its_answer_below_them(clie
     assert "&quot;check_setting&quot;: &quot;step-condition&quot;" in html
 
 
-def test_only_fields_with_text_on_show_are_checked_when_the_editor_opens(client, draft):
+def test_only_fields_with_text_on_show_are_checked_when_the_editor_opens(as_designer, draft):
     check = draft.steps_by_key["check"]
 
-    html = client.get(url(check), **HTMX).content.decode()
+    html = as_designer.get(url(check), **HTMX).content.decode()
 
     def trigger_of(name):
         start = html.index(f'name="{name}"')
@@ -135,8 +120,8 @@ def test_only_fields_with_text_on_show_are_checked_when_the_editor_opens(client,
     assert trigger_of("input__send_email__to") == "input changed delay:300ms, shown"  # hidden
 
 
-def test_without_htmx_the_editor_is_a_page_with_the_version_header(client, draft):
-    response = client.get(url(draft.steps_by_key["kickoff"]))
+def test_without_htmx_the_editor_is_a_page_with_the_version_header(as_designer, draft):
+    response = as_designer.get(url(draft.steps_by_key["kickoff"]))
 
     html = response.content.decode()
     assert "<html" in html
@@ -144,8 +129,8 @@ def test_without_htmx_the_editor_is_a_page_with_the_version_header(client, draft
     assert "Back to the canvas" in html
 
 
-def test_the_form_select_offers_the_version_forms_and_links_to_the_designer(client, draft):
-    response = client.get(url(draft.steps_by_key["kickoff"]), **HTMX)
+def test_the_form_select_offers_the_version_forms_and_links_to_the_designer(as_designer, draft):
+    response = as_designer.get(url(draft.steps_by_key["kickoff"]), **HTMX)
 
     html = response.content.decode()
     assert ">Kickoff</option>" in html
@@ -153,11 +138,11 @@ def test_the_form_select_offers_the_version_forms_and_links_to_the_designer(clie
     assert reverse("builder:form-list", args=[draft.pk]) in html
 
 
-def test_saving_an_interactive_step_stores_every_setting(client, draft):
+def test_saving_an_interactive_step_stores_every_setting(as_designer, draft):
     kickoff = draft.steps_by_key["kickoff"]
     alice = make_user("alice", first_name="Alice", last_name="Jones")
 
-    response = client.post(
+    response = as_designer.post(
         url(kickoff),
         post_data(
             kickoff,
@@ -185,10 +170,12 @@ def test_saving_an_interactive_step_stores_every_setting(client, draft):
     assert kickoff.exit_condition == "record.ready == True"
 
 
-def test_a_saved_step_answers_the_editor_the_card_out_of_band_and_definition_changed(client, draft):
+def test_a_saved_step_answers_the_editor_the_card_out_of_band_and_definition_changed(
+    as_designer, draft
+):
     kickoff = draft.steps_by_key["kickoff"]
 
-    response = client.post(url(kickoff), post_data(kickoff, name="Kickoff call"), **HTMX)
+    response = as_designer.post(url(kickoff), post_data(kickoff, name="Kickoff call"), **HTMX)
 
     html = response.content.decode()
     assert "Saved" in html
@@ -199,29 +186,29 @@ def test_a_saved_step_answers_the_editor_the_card_out_of_band_and_definition_cha
     assert "definition-changed" in json.loads(response["HX-Trigger"])
 
 
-def test_renaming_a_step_also_updates_the_cards_of_the_steps_waiting_for_it(client, draft):
+def test_renaming_a_step_also_updates_the_cards_of_the_steps_waiting_for_it(as_designer, draft):
     kickoff, packet = draft.steps_by_key["kickoff"], draft.steps_by_key["packet"]
 
-    response = client.post(url(kickoff), post_data(kickoff, name="Kickoff call"), **HTMX)
+    response = as_designer.post(url(kickoff), post_data(kickoff, name="Kickoff call"), **HTMX)
 
     html = response.content.decode()
     assert f'id="step-{packet.pk}"' in html
     assert "after Kickoff call" in html
 
 
-def test_without_htmx_a_save_redirects_back_to_the_editor(client, draft):
+def test_without_htmx_a_save_redirects_back_to_the_editor(as_designer, draft):
     kickoff = draft.steps_by_key["kickoff"]
 
-    response = client.post(url(kickoff), post_data(kickoff, name="Kickoff call"))
+    response = as_designer.post(url(kickoff), post_data(kickoff, name="Kickoff call"))
 
     assert response.status_code == 302
     assert response["Location"] == url(kickoff)
 
 
-def test_a_background_step_saves_its_action_inputs_and_retry_policy(client, draft):
+def test_a_background_step_saves_its_action_inputs_and_retry_policy(as_designer, draft):
     notify = draft.steps_by_key["notify"]
 
-    client.post(
+    as_designer.post(
         url(notify),
         post_data(
             notify,
@@ -243,10 +230,12 @@ def test_a_background_step_saves_its_action_inputs_and_retry_policy(client, draf
     assert (notify.retry_max_attempts, notify.retry_backoff_seconds) == (5, 60)
 
 
-def test_turning_an_interactive_step_into_a_background_one_drops_form_and_assignee(client, draft):
+def test_turning_an_interactive_step_into_a_background_one_drops_form_and_assignee(
+    as_designer, draft
+):
     check = draft.steps_by_key["check"]
 
-    client.post(
+    as_designer.post(
         url(check),
         post_data(
             check,
@@ -265,10 +254,10 @@ def test_turning_an_interactive_step_into_a_background_one_drops_form_and_assign
     assert check.action_inputs == {"values": {"reviewed": True}}
 
 
-def test_start_after_steps_of_the_same_stage(client, draft):
+def test_start_after_steps_of_the_same_stage(as_designer, draft):
     notify, kickoff = draft.steps_by_key["notify"], draft.steps_by_key["kickoff"]
 
-    client.post(
+    as_designer.post(
         url(notify),
         post_data(notify, start_when="after", start_after=[kickoff.pk], **EMAIL_INPUTS),
         **HTMX,
@@ -279,10 +268,10 @@ def test_start_after_steps_of_the_same_stage(client, draft):
     assert list(notify.start_after.all()) == [kickoff]
 
 
-def test_steps_waiting_for_each_other_in_a_circle_are_refused(client, draft):
+def test_steps_waiting_for_each_other_in_a_circle_are_refused(as_designer, draft):
     kickoff, packet = draft.steps_by_key["kickoff"], draft.steps_by_key["packet"]
 
-    response = client.post(
+    response = as_designer.post(
         url(kickoff), post_data(kickoff, start_when="after", start_after=[packet.pk]), **HTMX
     )
 
@@ -292,11 +281,11 @@ def test_steps_waiting_for_each_other_in_a_circle_are_refused(client, draft):
     assert kickoff.start_when == StartWhen.STAGE_START
 
 
-def test_a_start_condition_is_required_and_checked(client, draft):
+def test_a_start_condition_is_required_and_checked(as_designer, draft):
     packet = draft.steps_by_key["packet"]
 
-    empty = client.post(url(packet), post_data(packet, start_when="condition"), **HTMX)
-    wrong = client.post(
+    empty = as_designer.post(url(packet), post_data(packet, start_when="condition"), **HTMX)
+    wrong = as_designer.post(
         url(packet),
         post_data(packet, start_when="condition", start_condition="steps.kickof.attendees > 1"),
         **HTMX,
@@ -307,10 +296,10 @@ def test_a_start_condition_is_required_and_checked(client, draft):
     assert "at column 7" in wrong.content.decode()
 
 
-def test_invalid_input_keeps_what_was_typed_and_shows_errors_next_to_fields(client, draft):
+def test_invalid_input_keeps_what_was_typed_and_shows_errors_next_to_fields(as_designer, draft):
     kickoff, packet = draft.steps_by_key["kickoff"], draft.steps_by_key["packet"]
 
-    response = client.post(
+    response = as_designer.post(
         url(kickoff),
         post_data(
             kickoff,
@@ -338,20 +327,20 @@ def test_invalid_input_keeps_what_was_typed_and_shows_errors_next_to_fields(clie
     assert "HX-Trigger" not in response
 
 
-def test_an_interactive_step_needs_a_form_and_an_assignee(client, draft):
+def test_an_interactive_step_needs_a_form_and_an_assignee(as_designer, draft):
     kickoff = draft.steps_by_key["kickoff"]
 
-    response = client.post(url(kickoff), post_data(kickoff, form="", assignee_type=""), **HTMX)
+    response = as_designer.post(url(kickoff), post_data(kickoff, form="", assignee_type=""), **HTMX)
 
     html = response.content.decode()
     assert "Choose the form this step shows" in html
     assert "Choose who does this step." in html
 
 
-def test_a_background_step_needs_its_required_inputs(client, draft):
+def test_a_background_step_needs_its_required_inputs(as_designer, draft):
     notify = draft.steps_by_key["notify"]
 
-    response = client.post(url(notify), post_data(notify), **HTMX)
+    response = as_designer.post(url(notify), post_data(notify), **HTMX)
 
     html = response.content.decode()
     assert "The action send_email needs this input." in html
@@ -363,20 +352,20 @@ def test_a_background_step_needs_its_required_inputs(client, draft):
     [("2d", timedelta(days=2)), ("4h", timedelta(hours=4)), ("1d 12h", timedelta(days=1.5)),
      ("90m", timedelta(minutes=90)), ("P3D", timedelta(days=3)), ("1 week", timedelta(days=7))],
 )  # fmt: skip
-def test_due_in_reads_days_hours_minutes_and_iso(client, draft, typed, expected):
+def test_due_in_reads_days_hours_minutes_and_iso(as_designer, draft, typed, expected):
     kickoff = draft.steps_by_key["kickoff"]
 
-    client.post(url(kickoff), post_data(kickoff, due_in=typed), **HTMX)
+    as_designer.post(url(kickoff), post_data(kickoff, due_in=typed), **HTMX)
 
     kickoff.refresh_from_db()
     assert kickoff.due_in == expected
 
 
-def test_the_editor_shows_due_in_as_it_is_typed(client, draft):
+def test_the_editor_shows_due_in_as_it_is_typed(as_designer, draft):
     kickoff = draft.steps_by_key["kickoff"]
     Step.objects.filter(pk=kickoff.pk).update(due_in=timedelta(days=2, hours=4))
 
-    response = client.get(url(kickoff), **HTMX)
+    response = as_designer.get(url(kickoff), **HTMX)
 
     assert 'value="2d 4h"' in response.content.decode()
 
@@ -392,27 +381,27 @@ def test_a_user_without_the_permission_gets_403(draft):
     assert kickoff.name == "Kickoff"
 
 
-def test_an_active_version_opens_read_only(client, draft):
+def test_an_active_version_opens_read_only(as_designer, draft):
     draft.activate()
     draft.save()
 
-    response = client.get(url(draft.steps_by_key["kickoff"]), **HTMX)
+    response = as_designer.get(url(draft.steps_by_key["kickoff"]), **HTMX)
 
     html = response.content.decode()
     assert '<fieldset class="editor-body" disabled>' in html
     assert "Save step" not in html
     assert "Read-only: version 1 is active" in html
     # Disabled fields are not posted: their checks send the text along.
-    check = client.get(url(draft.steps_by_key["check"]), **HTMX).content.decode()
+    check = as_designer.get(url(draft.steps_by_key["check"]), **HTMX).content.decode()
     assert "&quot;check_text&quot;: &quot;record.owner&quot;" in check
 
 
-def test_a_save_to_an_active_version_is_refused_and_changes_nothing(client, draft):
+def test_a_save_to_an_active_version_is_refused_and_changes_nothing(as_designer, draft):
     draft.activate()
     draft.save()
     kickoff = draft.steps_by_key["kickoff"]
 
-    response = client.post(url(kickoff), post_data(kickoff, name="Changed"), **HTMX)
+    response = as_designer.post(url(kickoff), post_data(kickoff, name="Changed"), **HTMX)
 
     assert response.status_code == 409
     assert "cannot be changed" in response.content.decode()
@@ -420,10 +409,10 @@ def test_a_save_to_an_active_version_is_refused_and_changes_nothing(client, draf
     assert kickoff.name == "Kickoff"
 
 
-def test_saving_a_step_costs_the_same_queries_however_many_steps(client, draft, sales):
+def test_saving_a_step_costs_the_same_queries_however_many_steps(as_designer, draft, sales):
     kickoff = draft.steps_by_key["kickoff"]
     with CaptureQueriesContext(connection) as small:
-        client.post(url(kickoff), post_data(kickoff, name="Kickoff call"), **HTMX)
+        as_designer.post(url(kickoff), post_data(kickoff, name="Kickoff call"), **HTMX)
     welcome = kickoff.stage
     for j in range(8):
         Step.objects.create(
@@ -432,6 +421,6 @@ def test_saving_a_step_costs_the_same_queries_however_many_steps(client, draft, 
         )  # fmt: skip
 
     with CaptureQueriesContext(connection) as big:
-        client.post(url(kickoff), post_data(kickoff, name="Kickoff call"), **HTMX)
+        as_designer.post(url(kickoff), post_data(kickoff, name="Kickoff call"), **HTMX)
 
     assert len(big) == len(small)

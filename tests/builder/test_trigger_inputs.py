@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -13,20 +12,6 @@ from orchestrations.versions import version_activate
 from tests.factories import VersionBuilder, make_group, make_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def designer(db):
-    user = make_user("dana")
-    user.user_permissions.add(Permission.objects.get(codename="change_orchestration"))
-    return user
-
-
-@pytest.fixture
-def client(designer):
-    client = Client()
-    client.force_login(designer)
-    return client
 
 
 @pytest.fixture
@@ -59,8 +44,8 @@ def spec_data(**changes):
     return data | changes
 
 
-def test_the_page_shows_the_trigger_the_models_to_choose_and_the_inputs(client, draft):
-    response = client.get(url(draft))
+def test_the_page_shows_the_trigger_the_models_to_choose_and_the_inputs(as_designer, draft):
+    response = as_designer.get(url(draft))
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -73,8 +58,8 @@ def test_the_page_shows_the_trigger_the_models_to_choose_and_the_inputs(client, 
     assert "Add an input variable" in html
 
 
-def test_a_record_trigger_is_saved_with_every_setting(client, draft):
-    response = client.post(url(draft), trigger_data(allow_concurrent_runs="on"), **HTMX)
+def test_a_record_trigger_is_saved_with_every_setting(as_designer, draft):
+    response = as_designer.post(url(draft), trigger_data(allow_concurrent_runs="on"), **HTMX)
 
     draft = Version.objects.get(pk=draft.pk)
     assert (draft.trigger_type, draft.trigger_model, draft.trigger_on) == (
@@ -90,16 +75,18 @@ def test_a_record_trigger_is_saved_with_every_setting(client, draft):
     assert "definition-changed" in json.loads(response["HX-Trigger"])
 
 
-def test_without_htmx_a_saved_trigger_redirects_to_the_page(client, draft):
-    response = client.post(url(draft), trigger_data(trigger_type="manual"))
+def test_without_htmx_a_saved_trigger_redirects_to_the_page(as_designer, draft):
+    response = as_designer.post(url(draft), trigger_data(trigger_type="manual"))
 
     assert response.status_code == 302
     assert response["Location"] == url(draft)
 
 
-def test_the_description_is_edited_with_the_trigger_and_goes_into_the_definition(client, draft):
+def test_the_description_is_edited_with_the_trigger_and_goes_into_the_definition(
+    as_designer, draft
+):
     about = "From application to disbursement <b>for</b> every loan."
-    response = client.post(url(draft), trigger_data(description=about), **HTMX)
+    response = as_designer.post(url(draft), trigger_data(description=about), **HTMX)
 
     draft = Version.objects.get(pk=draft.pk)
     assert draft.description == about
@@ -109,19 +96,23 @@ def test_the_description_is_edited_with_the_trigger_and_goes_into_the_definition
     assert export_definition(draft)["description"] == about
 
 
-def test_the_start_run_page_describes_the_process_with_the_active_version(client, draft):
+def test_the_start_run_page_describes_the_process_with_the_active_version(as_designer, draft):
     Version.objects.filter(pk=draft.pk).update(description="Loans, start to <i>finish</i>.")
     draft.refresh_from_db()
     version_activate(draft)
 
-    html = client.get(reverse("builder:run-start", args=[draft.orchestration_id])).content.decode()
+    html = as_designer.get(
+        reverse("builder:run-start", args=[draft.orchestration_id])
+    ).content.decode()
 
     assert "Loans, start to &lt;i&gt;finish&lt;/i&gt;." in html
 
 
-def test_a_record_trigger_needs_a_model_and_a_valid_condition(client, draft):
-    no_model = client.post(url(draft), trigger_data(trigger_model=""), **HTMX)
-    bad = client.post(url(draft), trigger_data(trigger_condition="record.emial == 'x'"), **HTMX)
+def test_a_record_trigger_needs_a_model_and_a_valid_condition(as_designer, draft):
+    no_model = as_designer.post(url(draft), trigger_data(trigger_model=""), **HTMX)
+    bad = as_designer.post(
+        url(draft), trigger_data(trigger_condition="record.emial == 'x'"), **HTMX
+    )
 
     assert "Choose the model whose records start runs." in no_model.content.decode()
     html = bad.content.decode()
@@ -130,30 +121,30 @@ def test_a_record_trigger_needs_a_model_and_a_valid_condition(client, draft):
     assert Version.objects.get(pk=draft.pk).trigger_type == "manual"
 
 
-def test_max_stage_visits_is_at_least_one(client, draft):
-    response = client.post(url(draft), trigger_data(max_stage_visits="0"), **HTMX)
+def test_max_stage_visits_is_at_least_one(as_designer, draft):
+    response = as_designer.post(url(draft), trigger_data(max_stage_visits="0"), **HTMX)
 
     assert "greater than or equal to 1" in response.content.decode()
 
 
-def test_the_trigger_condition_is_checked_live_with_the_record_scope(client, draft):
-    html = client.get(url(draft)).content.decode()
+def test_the_trigger_condition_is_checked_live_with_the_record_scope(as_designer, draft):
+    html = as_designer.get(url(draft)).content.decode()
 
     assert 'hx-post="{}"'.format(reverse("builder:condition-check", args=[draft.pk])) in html
     assert "&quot;check_setting&quot;: &quot;trigger&quot;" in html
 
 
-def test_record_triggers_warn_about_required_inputs_without_default(client, draft):
+def test_record_triggers_warn_about_required_inputs_without_default(as_designer, draft):
     InputVariable.objects.filter(version=draft, key="tier").update(default=None)
     Version.objects.filter(pk=draft.pk).update(trigger_type="record", trigger_model="auth.User")
 
-    html = client.get(url(draft)).content.decode()
+    html = as_designer.get(url(draft)).content.decode()
 
     assert "start without anyone to give “tier”" in html
 
 
-def test_an_input_is_added_with_a_key_from_its_label(client, draft):
-    response = client.post(reverse("builder:input-add", args=[draft.pk]), spec_data(), **HTMX)
+def test_an_input_is_added_with_a_key_from_its_label(as_designer, draft):
+    response = as_designer.post(reverse("builder:input-add", args=[draft.pk]), spec_data(), **HTMX)
 
     seats = InputVariable.objects.get(version=draft, key="seats")
     assert (seats.type, seats.default, seats.position) == ("number", 10, 2)
@@ -163,8 +154,8 @@ def test_an_input_is_added_with_a_key_from_its_label(client, draft):
     assert "definition-changed" in json.loads(response["HX-Trigger"])
 
 
-def test_an_invalid_input_keeps_what_was_typed(client, draft):
-    response = client.post(
+def test_an_invalid_input_keeps_what_was_typed(as_designer, draft):
+    response = as_designer.post(
         reverse("builder:input-add", args=[draft.pk]),
         spec_data(label="Typed", key="csm", default="many"),
         **HTMX,
@@ -177,17 +168,17 @@ def test_an_invalid_input_keeps_what_was_typed(client, draft):
     assert draft.inputs.count() == 2
 
 
-def test_an_input_is_edited_moved_and_removed(client, draft):
+def test_an_input_is_edited_moved_and_removed(as_designer, draft):
     csm = InputVariable.objects.get(version=draft, key="csm")
     edit_url = reverse("builder:input-edit", args=[csm.pk])
 
-    opened = client.get(edit_url, **HTMX)
-    client.post(
+    opened = as_designer.get(edit_url, **HTMX)
+    as_designer.post(
         edit_url, spec_data(label="Success manager", key="csm", type="text", default=""), **HTMX
     )
-    client.post(edit_url, {"move": str(csm.pk), "to": "down"}, **HTMX)
+    as_designer.post(edit_url, {"move": str(csm.pk), "to": "down"}, **HTMX)
     order = list(draft.inputs.values_list("key", flat=True))
-    removed = client.post(reverse("builder:input-delete", args=[csm.pk]), **HTMX)
+    removed = as_designer.post(reverse("builder:input-delete", args=[csm.pk]), **HTMX)
 
     assert 'name="label"' in opened.content.decode()
     assert order == ["tier", "csm"]
@@ -196,10 +187,10 @@ def test_an_input_is_edited_moved_and_removed(client, draft):
     assert "Tier" in removed.content.decode() or "tier" in removed.content.decode()
 
 
-def test_removing_an_input_asks_first_without_javascript(client, draft):
+def test_removing_an_input_asks_first_without_javascript(as_designer, draft):
     csm = InputVariable.objects.get(version=draft, key="csm")
 
-    response = client.get(reverse("builder:input-delete", args=[csm.pk]))
+    response = as_designer.get(reverse("builder:input-delete", args=[csm.pk]))
 
     assert "Delete the input variable “CSM”?" in response.content.decode()
     assert InputVariable.objects.filter(pk=csm.pk).exists()
@@ -219,18 +210,20 @@ def test_a_user_without_the_permission_gets_403(draft):
     assert Version.objects.get(pk=draft.pk).trigger_type == "manual"
 
 
-def test_an_active_version_is_read_only_and_refuses_changes(client, draft):
+def test_an_active_version_is_read_only_and_refuses_changes(as_designer, draft):
     draft.activate()
     draft.save()
     csm = InputVariable.objects.get(version=draft, key="csm")
 
-    page = client.get(url(draft)).content.decode()
+    page = as_designer.get(url(draft)).content.decode()
     refused = [
-        client.post(url(draft), trigger_data(), **HTMX),
-        client.post(reverse("builder:input-add", args=[draft.pk]), spec_data(), **HTMX),
-        client.post(reverse("builder:input-edit", args=[csm.pk]), spec_data(key="csm")),
-        client.post(reverse("builder:input-edit", args=[csm.pk]), {"move": csm.pk, "to": "down"}),
-        client.post(reverse("builder:input-delete", args=[csm.pk])),
+        as_designer.post(url(draft), trigger_data(), **HTMX),
+        as_designer.post(reverse("builder:input-add", args=[draft.pk]), spec_data(), **HTMX),
+        as_designer.post(reverse("builder:input-edit", args=[csm.pk]), spec_data(key="csm")),
+        as_designer.post(
+            reverse("builder:input-edit", args=[csm.pk]), {"move": csm.pk, "to": "down"}
+        ),
+        as_designer.post(reverse("builder:input-delete", args=[csm.pk])),
     ]
 
     assert '<fieldset class="editor-body" disabled>' in page

@@ -26,12 +26,6 @@ def designer():
 
 
 @pytest.fixture
-def client_(client, designer):
-    client.force_login(designer)
-    return client
-
-
-@pytest.fixture
 def v1(designer) -> Version:
     return version_activate(import_definition(small_definition()), by=designer)
 
@@ -50,12 +44,12 @@ def start_runs(version: Version, n: int) -> list[Run]:
 
 
 def test_the_list_shows_every_version_with_who_made_and_activated_it_and_its_runs(
-    client_, v1, v2
+    as_designer, v1, v2
 ) -> None:
     runs = start_runs(v1, 3)
     run_cancel(runs[0])
 
-    response = client_.get(reverse("builder:version-list", args=[v1.orchestration_id]))
+    response = as_designer.get(reverse("builder:version-list", args=[v1.orchestration_id]))
 
     assert response.status_code == 200
     assert [v.number for v in response.context["versions"]] == [2, 1]
@@ -74,40 +68,40 @@ def test_the_list_shows_every_version_with_who_made_and_activated_it_and_its_run
 
 
 def test_the_list_costs_the_same_queries_for_many_versions_and_runs(
-    client_, v1, designer, django_assert_max_num_queries
+    as_designer, v1, designer, django_assert_max_num_queries
 ) -> None:
     url = reverse("builder:version-list", args=[v1.orchestration_id])
     with django_assert_max_num_queries(20) as few:
-        client_.get(url)
+        as_designer.get(url)
     version = v1
     for _ in range(4):
         version = version_activate(version_new_draft(version, by=designer), by=designer)
         start_runs(version, 2)
 
     with django_assert_max_num_queries(len(few.captured_queries)):
-        response = client_.get(url)
+        response = as_designer.get(url)
 
     assert len(response.context["versions"]) == 5
 
 
 def test_the_list_offers_a_run_of_the_active_version_of_a_manual_orchestration(
-    client_, v1, v2
+    as_designer, v1, v2
 ) -> None:
     url = reverse("builder:version-list", args=[v1.orchestration_id])
     start = reverse("builder:run-start", args=[v1.orchestration_id])
 
-    html = client_.get(url).content.decode()
+    html = as_designer.get(url).content.decode()
     Orchestration.objects.filter(pk=v1.orchestration_id).update(archived=True)
-    archived = client_.get(url).content.decode()
+    archived = as_designer.get(url).content.decode()
 
     assert f'<a href="{start}" role="button" class="secondary">Start a run of v1</a>' in html
     assert start not in archived
 
 
-def test_an_orchestration_without_versions_says_how_to_start(client_) -> None:
+def test_an_orchestration_without_versions_says_how_to_start(as_designer) -> None:
     empty = Orchestration.objects.create(key="empty", name="Empty")
 
-    response = client_.get(reverse("builder:version-list", args=[empty.pk]))
+    response = as_designer.get(reverse("builder:version-list", args=[empty.pk]))
 
     html = response.content.decode()
     assert "Empty has no versions yet." in html
@@ -117,10 +111,10 @@ def test_an_orchestration_without_versions_says_how_to_start(client_) -> None:
 # --- Activation ----------------------------------------------------------------------------
 
 
-def test_the_confirmation_says_what_activation_will_do(client_, v1, v2) -> None:
+def test_the_confirmation_says_what_activation_will_do(as_designer, v1, v2) -> None:
     start_runs(v1, 2)
 
-    response = client_.get(reverse("builder:version-activate", args=[v2.pk]))
+    response = as_designer.get(reverse("builder:version-activate", args=[v2.pk]))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -131,11 +125,11 @@ def test_the_confirmation_says_what_activation_will_do(client_, v1, v2) -> None:
 
 
 def test_activating_retires_the_active_version_and_leaves_its_runs_on_it(
-    client_, designer, v1, v2
+    as_designer, designer, v1, v2
 ) -> None:
     (run,) = start_runs(v1, 1)
 
-    response = client_.post(reverse("builder:version-activate", args=[v2.pk]), follow=True)
+    response = as_designer.post(reverse("builder:version-activate", args=[v2.pk]), follow=True)
 
     assert response.redirect_chain == [
         (reverse("builder:version-list", args=[v1.orchestration_id]), 302)
@@ -151,12 +145,12 @@ def test_activating_retires_the_active_version_and_leaves_its_runs_on_it(
     ) in response.content.decode()
 
 
-def test_a_draft_with_errors_is_not_activated_and_nothing_changes(client_, v1, v2) -> None:
+def test_a_draft_with_errors_is_not_activated_and_nothing_changes(as_designer, v1, v2) -> None:
     Step.objects.filter(version=v2).update(form=None)
     url = reverse("builder:version-activate", args=[v2.pk])
 
-    page = client_.get(url)
-    response = client_.post(url)
+    page = as_designer.get(url)
+    response = as_designer.post(url)
 
     for answer in (page, response):
         html = answer.content.decode()
@@ -170,9 +164,9 @@ def test_a_draft_with_errors_is_not_activated_and_nothing_changes(client_, v1, v
     assert (v1.status, v2.status) == ("active", "draft")
 
 
-def test_activating_a_version_that_is_not_a_draft_is_refused_clearly(client_, v1) -> None:
-    page = client_.get(reverse("builder:version-activate", args=[v1.pk]))
-    response = client_.post(reverse("builder:version-activate", args=[v1.pk]), follow=True)
+def test_activating_a_version_that_is_not_a_draft_is_refused_clearly(as_designer, v1) -> None:
+    page = as_designer.get(reverse("builder:version-activate", args=[v1.pk]))
+    response = as_designer.post(reverse("builder:version-activate", args=[v1.pk]), follow=True)
 
     assert "v1 is active: only a draft can be activated." in page.content.decode()
     assert "only a draft can be activated" in response.content.decode()
@@ -180,11 +174,11 @@ def test_activating_a_version_that_is_not_a_draft_is_refused_clearly(client_, v1
     assert v1.status == "active"
 
 
-def test_the_first_version_is_activated_with_nothing_to_retire(client_, designer) -> None:
+def test_the_first_version_is_activated_with_nothing_to_retire(as_designer, designer) -> None:
     draft = import_definition(small_definition())
 
-    page = client_.get(reverse("builder:version-activate", args=[draft.pk]))
-    client_.post(reverse("builder:version-activate", args=[draft.pk]))
+    page = as_designer.get(reverse("builder:version-activate", args=[draft.pk]))
+    as_designer.post(reverse("builder:version-activate", args=[draft.pk]))
 
     assert "No version is active now: this becomes the first." in page.content.decode()
     draft.refresh_from_db()
@@ -194,8 +188,8 @@ def test_the_first_version_is_activated_with_nothing_to_retire(client_, designer
 # --- New draft -----------------------------------------------------------------------------
 
 
-def test_a_new_draft_copies_the_version_and_opens_its_canvas(client_, designer, v1) -> None:
-    response = client_.post(reverse("builder:version-new-draft", args=[v1.pk]))
+def test_a_new_draft_copies_the_version_and_opens_its_canvas(as_designer, designer, v1) -> None:
+    response = as_designer.post(reverse("builder:version-new-draft", args=[v1.pk]))
 
     draft = Version.objects.get(orchestration=v1.orchestration, number=2)
     assert response.status_code == 302
@@ -204,8 +198,8 @@ def test_a_new_draft_copies_the_version_and_opens_its_canvas(client_, designer, 
     assert export_definition(draft) == export_definition(v1)
 
 
-def test_a_second_draft_is_not_made_by_surprise(client_, v1, v2) -> None:
-    response = client_.post(reverse("builder:version-new-draft", args=[v1.pk]))
+def test_a_second_draft_is_not_made_by_surprise(as_designer, v1, v2) -> None:
+    response = as_designer.post(reverse("builder:version-new-draft", args=[v1.pk]))
 
     assert response.status_code == 409
     html = response.content.decode()
@@ -215,16 +209,18 @@ def test_a_second_draft_is_not_made_by_surprise(client_, v1, v2) -> None:
     assert v1.orchestration.versions.count() == 2
 
 
-def test_a_second_draft_is_made_when_the_admin_confirms(client_, v1, v2) -> None:
-    response = client_.post(reverse("builder:version-new-draft", args=[v1.pk]), {"another": "yes"})
+def test_a_second_draft_is_made_when_the_admin_confirms(as_designer, v1, v2) -> None:
+    response = as_designer.post(
+        reverse("builder:version-new-draft", args=[v1.pk]), {"another": "yes"}
+    )
 
     v3 = Version.objects.get(orchestration=v1.orchestration, number=3)
     assert response["Location"] == reverse("builder:version", args=[v3.pk])
     assert v3.status == "draft"
 
 
-def test_a_new_draft_is_only_made_by_a_post(client_, v1) -> None:
-    response = client_.get(reverse("builder:version-new-draft", args=[v1.pk]))
+def test_a_new_draft_is_only_made_by_a_post(as_designer, v1) -> None:
+    response = as_designer.get(reverse("builder:version-new-draft", args=[v1.pk]))
 
     assert response.status_code == 405
     assert v1.orchestration.versions.count() == 1
