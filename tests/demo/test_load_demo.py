@@ -71,6 +71,10 @@ def test_load_demo_creates_teams_people_and_permissions(settings):
         assert support.has_perm(f"orchestrations.{permission}"), permission
     assert support.has_perm("demo.change_account")
     assert not support.has_perm("orchestrations.change_step")
+    # The loan officer starts loan applications, without the right to change processes.
+    lola = User.objects.get(username="lola")
+    assert lola.has_perm("orchestrations.add_run")
+    assert not lola.has_perm("orchestrations.change_orchestration")
 
     logins = (settings.DATA_DIR / "demo-logins.txt").read_text()
     assert DEMO_PASSWORD in logins
