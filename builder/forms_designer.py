@@ -211,16 +211,3 @@ def default_text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
-
-
-def field_def(spec: FormField | InputVariable) -> FieldDef:
-    """The spec as the inbox and the Start run page build their form from it."""
-    return FieldDef(
-        key=spec.key,
-        label=spec.label,
-        type=spec.type,
-        required=spec.required,
-        choices=tuple(spec.choices or ()),
-        help_text=spec.help_text,
-        default=spec.default,
-    )

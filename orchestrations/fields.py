@@ -7,11 +7,14 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
 from .models.choices import FieldType
+
+if TYPE_CHECKING:
+    from .models import FormField, InputVariable
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,19 @@ class FieldDef:
     choices: tuple[str, ...] = ()
     help_text: str = ""
     default: Any = None
+
+
+def field_def(spec: FormField | InputVariable) -> FieldDef:
+    """The stored form field or input variable as the forms that ask for it are built from it."""
+    return FieldDef(
+        key=spec.key,
+        label=spec.label,
+        type=spec.type,
+        required=spec.required,
+        choices=tuple(spec.choices or ()),
+        help_text=spec.help_text,
+        default=spec.default,
+    )
 
 
 YES_NO_CHOICES = [("yes", "Yes"), ("no", "No")]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from inbox.forms import initial_values
-from orchestrations.fields import build_form_class
+from orchestrations.fields import build_form_class, field_def
 from orchestrations.models import Form, FormField, Step, Version
 
 from ..access import (
@@ -30,7 +30,7 @@ from ..access import (
     refuse_unless_draft,
     version_context,
 )
-from ..forms_designer import FormFieldForm, FormForm, field_def
+from ..forms_designer import FormFieldForm, FormForm
 from .editors import definition_changed, save_in_draft
 
 FORM_CHANGED = "form-changed"

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from inbox.forms import initial_values
 from orchestrations.engine import run_start
 from orchestrations.exceptions import HandoffError
-from orchestrations.fields import FieldDef, build_form_class, to_json
+from orchestrations.fields import FieldDef, build_form_class, field_def, to_json
 from orchestrations.models import InputVariable, Orchestration, Version
 from orchestrations.models.choices import TriggerType
 
@@ -32,7 +32,7 @@ from ..access import (
     refuse_unless_draft,
     version_context,
 )
-from ..forms_designer import InputVariableForm, field_def
+from ..forms_designer import InputVariableForm
 from ..forms_settings import TriggerForm
 from .designer import renumber, reordered
 from .editors import definition_changed, save_in_draft

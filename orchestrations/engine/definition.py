@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from ..fields import FieldDef
+from ..fields import FieldDef, field_def
 from ..models import Version
 from ..models.choices import StepKind
 
@@ -124,18 +124,6 @@ def clear_definition_cache() -> None:
     _cached.cache_clear()
 
 
-def _field_def(spec: Any) -> FieldDef:
-    return FieldDef(
-        key=spec.key,
-        label=spec.label,
-        type=spec.type,
-        required=spec.required,
-        choices=tuple(spec.choices or ()),
-        help_text=spec.help_text,
-        default=spec.default,
-    )
-
-
 def _load(version_id: int) -> VersionDef:
     version = Version.objects.prefetch_related(
         "inputs",
@@ -147,7 +135,7 @@ def _load(version_id: int) -> VersionDef:
     ).get(pk=version_id)
     forms = {
         form.pk: FormDef(
-            form.pk, form.key, form.name, tuple(_field_def(f) for f in form.fields.all())
+            form.pk, form.key, form.name, tuple(field_def(f) for f in form.fields.all())
         )
         for form in version.forms.all()
     }
@@ -209,7 +197,7 @@ def _load(version_id: int) -> VersionDef:
         id=version.pk,
         orchestration_id=version.orchestration_id,
         stages=tuple(stages),
-        inputs=tuple(_field_def(i) for i in version.inputs.all()),
+        inputs=tuple(field_def(i) for i in version.inputs.all()),
         stage_visit_limit=version.stage_visit_limit,
         allow_concurrent_runs=version.allow_concurrent_runs,
         variable_keys=_variable_keys(version, stages),
