@@ -21,6 +21,14 @@ from orchestrations.engine import run_start
 from orchestrations.models import Run, WorkItem
 from tests.factories import VersionBuilder, field, make_group, make_user
 
+HTMX = {"HTTP_HX_REQUEST": "true"}
+# The kickoff's required answers, for tests that complete it to move a run on.
+KICKOFF = {
+    "kickoff_date": "2026-11-20",
+    "primary_contact": "Richard Hendricks",
+    "contact_email": "richard@example.com",
+}
+
 
 @pytest.fixture
 def people(db) -> SimpleNamespace:
@@ -105,3 +113,8 @@ def run(onboarding, account: Account, people: SimpleNamespace) -> Run:
 def item_of(run: Run, step_key: str) -> WorkItem:
     """The latest work item of a step in `run`."""
     return WorkItem.objects.filter(run=run, step_run__step__key=step_key).latest("pk")
+
+
+def listed(response) -> list[int]:
+    """The primary keys of a list page's rows, in order."""
+    return [row.pk for row in response.context["page"].object_list]

@@ -10,16 +10,9 @@ from django.urls import reverse
 from inbox import access
 from orchestrations.engine import work_item_claim, work_item_complete
 from orchestrations.models import WorkItem
-from tests.inbox.conftest import item_of
+from tests.inbox.conftest import HTMX, KICKOFF, item_of
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
-KICKOFF = {
-    "kickoff_date": "2026-11-20",
-    "primary_contact": "Richard Hendricks",
-    "contact_email": "richard@example.com",
-}
 
 
 def claim_url(item: WorkItem) -> str:

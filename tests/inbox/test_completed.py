@@ -10,21 +10,11 @@ from django.utils import timezone
 
 from orchestrations.engine import work_item_claim, work_item_complete
 from orchestrations.models import Delegation, WorkItem
-from tests.inbox.conftest import item_of
+from tests.inbox.conftest import HTMX, KICKOFF, item_of, listed
 
 pytestmark = pytest.mark.django_db
 
 COMPLETED = reverse("inbox:completed")
-HTMX = {"HTTP_HX_REQUEST": "true"}
-KICKOFF = {
-    "kickoff_date": "2026-11-20",
-    "primary_contact": "Richard Hendricks",
-    "contact_email": "richard@example.com",
-}
-
-
-def listed(response) -> list[int]:
-    return [item.pk for item in response.context["page"].object_list]
 
 
 def done_copies(item: WorkItem, count: int, by, minutes_ago: int = 0) -> list[WorkItem]:

@@ -8,17 +8,11 @@ import pytest
 from django.urls import reverse
 
 from orchestrations.engine import work_item_claim, work_item_complete
-from tests.inbox.conftest import item_of
+from tests.inbox.conftest import HTMX, KICKOFF, item_of
 
 pytestmark = pytest.mark.django_db
 
 COUNTS = reverse("inbox:counts")
-HTMX = {"HTTP_HX_REQUEST": "true"}
-KICKOFF = {
-    "kickoff_date": "2026-11-20",
-    "primary_contact": "Richard Hendricks",
-    "contact_email": "richard@example.com",
-}
 
 
 def counts(client) -> dict[str, int]:

@@ -21,21 +21,11 @@ from orchestrations.engine import (
 )
 from orchestrations.models import Run
 from tests.factories import VersionBuilder, field
-from tests.inbox.conftest import item_of
+from tests.inbox.conftest import HTMX, KICKOFF, item_of, listed
 
 pytestmark = pytest.mark.django_db
 
 MY_REQUESTS = reverse("inbox:my-requests")
-HTMX = {"HTTP_HX_REQUEST": "true"}
-KICKOFF = {
-    "kickoff_date": "2026-11-20",
-    "primary_contact": "Richard Hendricks",
-    "contact_email": "richard@example.com",
-}
-
-
-def listed(response) -> list[int]:
-    return [run.pk for run in response.context["page"].object_list]
 
 
 def start_runs(onboarding, owner, count: int) -> list[Run]:

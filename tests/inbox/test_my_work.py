@@ -13,17 +13,11 @@ from inbox.templatetags.inbox_tags import due_phrase
 from orchestrations.engine import work_item_claim, work_item_complete
 from orchestrations.models import Delegation, WorkItem
 from tests.factories import VersionBuilder
-from tests.inbox.conftest import item_of
+from tests.inbox.conftest import HTMX, KICKOFF, item_of, listed
 
 pytestmark = pytest.mark.django_db
 
 MY_WORK = reverse("inbox:my-work")
-HTMX = {"HTTP_HX_REQUEST": "true"}
-KICKOFF = {
-    "kickoff_date": "2026-11-20",
-    "primary_contact": "Richard Hendricks",
-    "contact_email": "richard@example.com",
-}
 
 
 def signed_in(client, user):
@@ -37,10 +31,6 @@ def copies(item: WorkItem, count: int, **fields) -> list[WorkItem]:
         WorkItem(run=item.run, step_run=item.step_run, assignee_user=item.assignee_user, **fields)
         for _ in range(count)
     )
-
-
-def listed(response) -> list[int]:
-    return [item.pk for item in response.context["page"].object_list]
 
 
 def test_ava_finds_her_kickoff_with_its_record_process_stage_and_due_date(client, run, people):

@@ -11,25 +11,15 @@ from django.utils import timezone
 
 from orchestrations.engine import work_item_claim, work_item_complete
 from orchestrations.models import WorkItem
-from tests.inbox.conftest import item_of
+from tests.inbox.conftest import HTMX, KICKOFF, item_of, listed
 
 pytestmark = pytest.mark.django_db
 
 QUEUES = reverse("inbox:queues")
-HTMX = {"HTTP_HX_REQUEST": "true"}
-KICKOFF = {
-    "kickoff_date": "2026-11-20",
-    "primary_contact": "Richard Hendricks",
-    "contact_email": "richard@example.com",
-}
 
 
 def queue_url(group) -> str:
     return reverse("inbox:queue", args=[group.pk])
-
-
-def listed(response) -> list[int]:
-    return [item.pk for item in response.context["page"].object_list]
 
 
 @pytest.fixture
