@@ -11,7 +11,7 @@ from django.apps import apps
 from django.core.validators import MinValueValidator
 from django.urls import reverse
 
-from orchestrations.models import Version
+from orchestrations.models import Orchestration, Version
 from orchestrations.models.choices import TriggerOn, TriggerType
 
 from . import scopes
@@ -110,3 +110,18 @@ class TriggerForm(EditorForm):
             place = scopes.place_for(self.instance, setting=scopes.TRIGGER, trigger=trigger)
             check_errors(self, "trigger_condition", scopes.CONDITION, place.full)
         return data
+
+
+class OrchestrationNameForm(forms.ModelForm):
+    """The process's name: not part of any one version, so it can change at any time
+    (exports carry it; the key stays, since files and code refer to it)."""
+
+    class Meta:
+        model = Orchestration
+        fields = ["name"]
+        labels = {"name": "Name"}
+        help_texts = {"name": "What people see in their inbox and in the builder."}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("auto_id", "process_%s")
+        super().__init__(*args, **kwargs)

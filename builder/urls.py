@@ -35,6 +35,7 @@ urlpatterns = [
     path("fields/<int:pk>/delete/", designer.field_delete, name="field-delete"),
     # Trigger and input variables
     path("versions/<int:pk>/trigger/", settings.trigger_edit, name="trigger-edit"),
+    path("versions/<int:pk>/rename/", settings.orchestration_rename, name="orchestration-rename"),
     path("versions/<int:pk>/inputs/add/", settings.input_add, name="input-add"),
     path("inputs/<int:pk>/edit/", settings.input_edit, name="input-edit"),
     path("inputs/<int:pk>/delete/", settings.input_delete, name="input-delete"),

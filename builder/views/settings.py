@@ -33,7 +33,7 @@ from ..access import (
     version_context,
 )
 from ..forms_designer import InputVariableForm
-from ..forms_settings import TriggerForm
+from ..forms_settings import OrchestrationNameForm, TriggerForm
 from .designer import renumber, reordered
 from .editors import definition_changed, save_in_draft
 
@@ -63,6 +63,20 @@ def trigger_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return _trigger_fragment(request, version, {"trigger_form": form})
     return _page(request, version, form)
+
+
+@designer_required
+@require_POST
+def orchestration_rename(request: HtmxRequest, pk: int) -> HttpResponse:
+    """Rename the orchestration (from the settings page of one of its versions)."""
+    version = get_version(pk)
+    form = OrchestrationNameForm(request.POST, instance=version.orchestration)
+    if form.is_valid():
+        form.save()
+        messages.success(request, f"Renamed to “{form.instance.name}”.")
+        return redirect("builder:trigger-edit", pk)
+    version.orchestration.refresh_from_db()  # the header keeps the stored name
+    return _page(request, version, TriggerForm(instance=version), name_form=form)
 
 
 @designer_required
@@ -217,6 +231,7 @@ def _page(
     request: HtmxRequest, version: Version, trigger_form: TriggerForm, **context: Any
 ) -> HttpResponse:
     context.setdefault("add_form", InputVariableForm(siblings=version.inputs.all()))
+    context.setdefault("name_form", OrchestrationNameForm(instance=version.orchestration))
     inputs = list(version.inputs.all())
     page = version_context(
         version, "trigger", trigger_form=trigger_form, **_inputs(version),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from orchestrations.definition import export_definition
 from orchestrations.models import InputVariable, Version
 from orchestrations.versions import version_activate
-from tests.factories import VersionBuilder, make_group, make_user
+from tests.factories import VersionBuilder, field, make_group, make_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -231,3 +231,25 @@ def test_an_active_version_is_read_only_and_refuses_changes(as_designer, draft):
     assert [r.status_code for r in refused] == [409] * 5
     assert Version.objects.get(pk=draft.pk).trigger_type == "manual"
     assert list(draft.inputs.values_list("key", "label")) == [("csm", "CSM"), ("tier", "tier")]
+
+
+def test_the_process_can_be_renamed_whatever_the_state_of_its_versions(as_designer, client):
+    b = VersionBuilder("vendor_onboarding")
+    b.step(b.stage("review"), "check", form=b.form("f", [field("ok")]), group=make_group("Ops"))
+    version = b.activate()
+    url = reverse("builder:orchestration-rename", args=[version.pk])
+
+    response = as_designer.post(url, {"name": ""})
+    assert "This field is required." in response.content.decode()
+    response = as_designer.post(url, {"name": "Supplier onboarding"})
+    assert response.status_code == 302
+    version.orchestration.refresh_from_db()
+    assert (version.orchestration.name, version.orchestration.key) == (
+        "Supplier onboarding",
+        "vendor_onboarding",
+    )
+    assert "Supplier onboarding" in as_designer.get(response.url).content.decode()
+
+    outsider = make_user("olga")
+    client.force_login(outsider)
+    assert client.post(url, {"name": "Mine now"}).status_code == 403
