@@ -155,7 +155,7 @@ def stage_reorder(request: HtmxRequest, pk: int) -> HttpResponse:
                     raise ValueError
                 stage = get_object_or_404(Stage, pk=moving, version=version)
                 canvas.stage_move(stage, request.POST.get("to", ""))
-                focus = f"#stage-{stage.pk} .move-{request.POST.get('to')}"
+                focus = _move_focus(f"#stage-{stage.pk}", request.POST["to"], "h2 a")
             elif ids is not None:
                 canvas.stages_reorder(version, ids)
             else:
@@ -258,13 +258,23 @@ def step_reorder(request: HtmxRequest, pk: int) -> HttpResponse:
     return _changed(html, focus=focus)
 
 
+OPPOSITE = {"left": "right", "right": "left", "up": "down", "down": "up"}
+
+
+def _move_focus(card: str, to: str, last: str) -> str:
+    """Where focus goes after a move button: the same button, unless the move made it
+    the first or last (the button is hidden then), so the other one, or the name.
+    The page focuses the first of these selectors that is visible."""
+    return f"{card} .move-{to}, {card} .move-{OPPOSITE[to]}, {card} {last}"
+
+
 def _reorder_steps(
     stage: Stage, ids: list[int] | None, moving: Step | None, to: str
 ) -> tuple[set[int], str]:
     """Apply a step reorder; the stages whose columns changed and what to focus."""
     if moving is not None and to in ("up", "down") and moving.stage_id == stage.pk:
         canvas.step_move(moving, to)
-        return {stage.pk}, f"#step-{moving.pk} .move-{to}"
+        return {stage.pk}, _move_focus(f"#step-{moving.pk}", to, ".step-name")
     if moving is not None and to == "here":
         return {stage.pk, canvas.step_move_to_stage(moving, stage)}, f"#step-{moving.pk} .step-name"
     if moving is None and ids is not None:

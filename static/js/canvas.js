@@ -97,8 +97,17 @@
   });
 
   // After a change the server says what to focus: the moved card's button, the add form…
+  // Several selectors, comma-separated, are tried in their order: the first element
+  // that is shown gets focus (a move button hidden at the end of a list does not).
+  function firstShown(selectors) {
+    return selectors.split(",").map(function (selector) {
+      return document.querySelector(selector.trim());
+    }).find(function (el) {
+      return el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+    });
+  }
   document.body.addEventListener("canvas-focus", function (evt) {
-    var el = document.querySelector(evt.detail.selector);
+    var el = firstShown(evt.detail.selector);
     if (!el) return;
     el.focus({ preventScroll: true });
     var card = el.closest(".step-card, .stage-column");

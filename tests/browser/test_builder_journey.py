@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from demo.people import create_people
 from orchestrations.definition import export_definition
 from orchestrations.models import Orchestration, Run
 from tests.browser.helpers import nav
+from tests.factories import VersionBuilder
 
 Shoot = Callable[[Page, str], Path]
 
@@ -333,3 +335,32 @@ def test_a_designer_builds_loan_origination_and_the_applicant_gets_the_first_wor
     assert [f["type"] for f in fields] == ["text", "decimal", "choice", "yes_no", "date"]
     run = Run.objects.get(orchestration=orchestration)
     assert run.variables["applicant"] == "dana"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keyboard_moves_keep_the_focus_on_the_moved_card_also_at_the_ends(
+    sign_in: Callable[..., Page], live_server: LiveServer
+) -> None:
+    """The move buttons are the keyboard's drag and drop. A step moved to the top (its
+    "up" button is hidden there) or a stage moved to the far left keeps the focus on a
+    control of that card, so the next key press still moves it."""
+    create_people()
+    builder = VersionBuilder("intake")
+    first, second = builder.stage("first", name="First"), builder.stage("second", name="Second")
+    builder.step(first, "one", name="One")
+    builder.step(first, "two", name="Two")
+    builder.step(second, "three", name="Three")
+    page = sign_in("designer")
+    page.goto(f"{live_server.url}/builder/versions/{builder.version.pk}/")
+
+    page.get_by_role("button", name="Move Two up").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Move Two down")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Move Two up")).to_be_focused()
+    assert column(page, "First").locator(".step-name").all_inner_texts() == ["One", "Two"]
+
+    page.get_by_role("button", name="Move Second left").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Move Second right")).to_be_focused()
+    assert stage_names(page) == ["Second", "First"]

@@ -3,6 +3,7 @@ delete, read-only versions, and the number of queries a big version costs."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -359,7 +360,10 @@ def test_move_left_and_right_buttons_reorder_stages_without_dragging(as_designer
     review = stage(draft, "review")
     response = as_designer.post(url, {"move": review.pk, "to": "left"}, **HTMX)
     assert stage_keys(draft) == ["review", "welcome", "repair"]
-    assert f"#stage-{review.pk} .move-left" in response["HX-Trigger-After-Settle"]
+    # Now first, its "left" button is hidden: the page focuses the first shown of these.
+    focus = json.loads(response["HX-Trigger-After-Settle"])["canvas-focus"]["selector"]
+    card = f"#stage-{review.pk}"
+    assert focus == f"{card} .move-left, {card} .move-right, {card} h2 a"
     as_designer.post(url, {"move": review.pk, "to": "left"})  # already first: nothing moves
     assert stage_keys(draft) == ["review", "welcome", "repair"]
     response = as_designer.post(url, {"move": review.pk, "to": "right"})
@@ -406,7 +410,9 @@ def test_up_and_down_buttons_reorder_steps_without_dragging(as_designer, draft):
     mail = step(draft, "mail")
     response = as_designer.post(url, {"move": mail.pk, "to": "up"}, **HTMX)
     assert step_keys(welcome) == ["kickoff", "mail", "packet"]
-    assert f"#step-{mail.pk} .move-up" in response["HX-Trigger-After-Settle"]
+    focus = json.loads(response["HX-Trigger-After-Settle"])["canvas-focus"]["selector"]
+    card = f"#step-{mail.pk}"
+    assert focus == f"{card} .move-up, {card} .move-down, {card} .step-name"
     as_designer.post(url, {"move": mail.pk, "to": "down"})
     as_designer.post(url, {"move": mail.pk, "to": "down"})  # already last
     assert step_keys(welcome) == ["kickoff", "packet", "mail"]
