@@ -267,11 +267,14 @@ def notices(item: WorkItem, run: Any, *, can_act: bool, held_by_other: bool) -> 
 
 
 def closed_because(item: WorkItem) -> str:
-    """Why a canceled item closed: the message of the event that canceled it."""
+    """Why a canceled item closed: the reason given when it was canceled, as a sentence."""
     if item.status != WorkItemStatus.CANCELED:
         return ""
     event = item.runevent_set.filter(kind="work_item.cancel").order_by("-pk").first()
-    return event.message if event is not None and event.message else ""
+    reason = event.message.strip() if event is not None else ""
+    if reason in ("", "Canceled."):  # the engine's message when no reason was given
+        return ""
+    return reason if reason[-1] in ".!?" else f"{reason}."
 
 
 def step_of(item: WorkItem) -> StepDef:

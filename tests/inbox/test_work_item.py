@@ -263,6 +263,23 @@ def test_a_canceled_item_says_why_it_closed(client, people, run):
     assert "Submit" not in html
 
 
+@pytest.mark.parametrize(
+    ("reason", "says"),
+    [
+        ("Customer churned", ". Customer churned. Nothing needs doing here."),
+        ("", ". Nothing needs doing here."),
+    ],
+)
+def test_a_canceled_item_gives_its_reason_as_a_sentence_and_no_bare_canceled(
+    client, people, run, reason, says
+):
+    run_cancel(run, by=people.sue, reason=reason)
+    client.force_login(people.ava)
+    html = html_of(client.get(page_of(item_of(run, "kickoff"))))
+    assert says in html
+    assert "Canceled. Nothing" not in html
+
+
 def test_the_record_links_to_its_admin_page_only_for_users_who_may_view_it(client, people, run):
     url = reverse("admin:demo_account_change", args=[run.record_id])
     client.force_login(people.ava)
