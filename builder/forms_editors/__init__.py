@@ -3,7 +3,15 @@ with its decision. Conditions, expressions and templates are checked on save aga
 the whole version (what activation checks) and live, as typed, by `condition_check`."""
 
 from .conditions import check_errors, live_check
-from .stage import END, OutcomeForm, OutcomeFormSet, StageForm, apply_row_action, outcome_rows
+from .stage import (
+    END,
+    OutcomeForm,
+    OutcomeFormSet,
+    StageForm,
+    apply_row_action,
+    outcome_rows,
+    row_action_focus,
+)
 from .step import StepForm, waiting_circle
 from .values import due_in_text, input_text, input_value, parse_due_in
 
@@ -21,5 +29,6 @@ __all__ = [
     "live_check",
     "outcome_rows",
     "parse_due_in",
+    "row_action_focus",
     "waiting_circle",
 ]

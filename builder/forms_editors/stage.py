@@ -152,3 +152,21 @@ def apply_row_action(rows: list[dict[str, str]], action: str) -> list[dict[str, 
     elif verb == "down" and 0 <= index < len(rows) - 1:
         rows[index + 1], rows[index] = rows[index], rows[index + 1]
     return rows
+
+
+def row_action_focus(action: str, count: int) -> tuple[int, str]:
+    """What keeps the keyboard focus after a row action left `count` rows: (row, tool).
+    The moved row's button in the same direction, or the other one when the move made
+    it first or last (that button is disabled there); after a removal the Remove button
+    now in its place, else the Add button; after an add, the new row's condition."""
+    verb, _, index_text = action.partition("-")
+    index = int(index_text) if index_text.isdigit() else -1
+    if verb == "add":
+        return count - 1, "condition"
+    if verb == "remove":
+        return (min(index, count - 1), "remove") if count else (-1, "add")
+    if verb == "up" and index > 0:
+        return index - 1, "up" if index > 1 else "down"
+    if verb == "down" and 0 <= index < count - 1:
+        return index + 1, "down" if index + 1 < count - 1 else "up"
+    return -1, "add"

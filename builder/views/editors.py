@@ -40,6 +40,7 @@ from ..forms_editors import (
     apply_row_action,
     check_errors,
     outcome_rows,
+    row_action_focus,
 )
 
 DEFINITION_CHANGED = "definition-changed"
@@ -87,6 +88,11 @@ def stage_edit(request: HtmxRequest, pk: int) -> HttpResponse:
         rows = apply_row_action(outcome_rows(request.POST), row_action)
         form = StageForm(instance=stage, initial=request.POST.dict())
         outcomes = _outcomes(stage, editable, rows=rows)
+        focus_row, focus_tool = row_action_focus(row_action, len(rows))
+        if focus_tool == "condition":
+            outcomes.forms[focus_row].fields["condition"].widget.attrs["autofocus"] = True
+        return _editor(request, STAGE_EDITOR, version, form=form, outcomes=outcomes,
+                       stage=stage, focus_row=focus_row, focus_tool=focus_tool)  # fmt: skip
     else:
         form, outcomes = (
             StageForm(request.POST, instance=stage),

@@ -1,6 +1,7 @@
 """The stage editor: name, key, exit condition, the decision and the fault path."""
 
 import json
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -269,3 +270,29 @@ def test_saving_a_stage_costs_the_same_queries_however_many_stages_and_steps(as_
         as_designer.post(url(review), post_data(review, name="Underwriting"), **HTMX)
 
     assert len(big) == len(small)
+
+
+def focused(html: str) -> str:
+    """The opening tag of the one element the answer focuses (autofocus)."""
+    assert html.count(" autofocus") == 1, html.count(" autofocus")
+    start = html.rindex("<", 0, html.index(" autofocus"))
+    return html[start : html.index(">", start) + 1]
+
+
+def test_the_outcome_buttons_leave_the_keyboard_focus_on_the_row_they_changed(as_designer, draft):
+    review = stage(draft, "review")  # two outcomes
+
+    def after(action: str, **data: Any) -> str:
+        return focused(
+            as_designer.post(
+                url(review), post_data(review, row_action=action, **data), **HTMX
+            ).content.decode()
+        )
+
+    # Outcome 2 moved up is now first, where "up" is disabled: its "down" has the focus.
+    assert 'aria-label="Move outcome 1 down"' in after("up-1")
+    assert 'aria-label="Move outcome 2 up"' in after("down-0")
+    assert 'aria-label="Remove outcome 1"' in after("remove-0")
+    assert 'aria-label="Remove outcome 1"' in after("remove-1")
+    assert 'name="outcomes-2-condition"' in after("add")
+    assert 'value="add"' in after("remove-0", outcomes=[("Only", "True", "end")])
