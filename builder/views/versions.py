@@ -30,6 +30,7 @@ from orchestrations.versions import runs_left_on, version_problems
 from ..access import HtmxRequest, designer_required, get_version, version_context
 from ..diff import diff_definitions
 from ..forms_io import ImportForm
+from ..problems import Places
 
 
 @designer_required
@@ -89,8 +90,10 @@ def _activate_context(
 ) -> dict[str, Any]:
     if problems is None:
         problems = version_problems(version) if version.is_editable else []
-    errors = errors_of(problems)
-    warnings = [p for p in problems if not p.is_error]
+    # Named and linked as on the canvas's validation panel, not by their JSON paths.
+    places = Places(version)
+    errors = [places.place(p) for p in errors_of(problems)]
+    warnings = [places.place(p) for p in problems if not p.is_error]
     left = runs_left_on(current) if current else 0
     return version_context(version, "versions", current=current, runs_left=left, errors=errors,
                            warnings=warnings)  # fmt: skip

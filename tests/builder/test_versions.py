@@ -147,6 +147,7 @@ def test_activating_retires_the_active_version_and_leaves_its_runs_on_it(
 
 def test_a_draft_with_errors_is_not_activated_and_nothing_changes(as_designer, v1, v2) -> None:
     Step.objects.filter(version=v2).update(form=None)
+    step = Step.objects.get(version=v2)
     url = reverse("builder:version-activate", args=[v2.pk])
 
     page = as_designer.get(url)
@@ -155,7 +156,11 @@ def test_a_draft_with_errors_is_not_activated_and_nothing_changes(as_designer, v
     for answer in (page, response):
         html = answer.content.decode()
         assert "v2 can't be activated yet: it has 1 error." in html
-        assert "$.stages[0].steps[0].form" in html
+        # Named and linked as on the canvas, not by the JSON path ($.stages[0].steps[0].form).
+        assert "$.stages" not in html
+        edit = reverse("builder:step-edit", args=[step.pk])
+        where = f"Stage “{step.stage.name}” \u203a step “{step.name}” \u203a form"
+        assert f'<a href="{edit}" class="problem-where">{where}</a>' in html
         assert reverse("builder:version", args=[v2.pk]) in html
         assert "Activate v2</button>" not in html
     assert response.status_code == 422
