@@ -45,9 +45,10 @@ def typed_values(fields: Iterable[FieldDef], data: Mapping[str, Any]) -> dict[st
 
 
 def initial_values(fields: Iterable[FieldDef], values: Mapping[str, Any] | None) -> dict[str, Any]:
-    """What the fields start with: the given values if any, else each field's default."""
+    """What the fields start with: the given values if any (typed, or as stored when a
+    step was completed), else each field's default."""
     if values:
-        return {spec.key: values.get(spec.key) for spec in fields}
+        return {spec.key: _as_initial(spec, values.get(spec.key)) for spec in fields}
     return {
         spec.key: _as_initial(spec, spec.default) for spec in fields if spec.default is not None
     }

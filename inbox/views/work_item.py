@@ -173,8 +173,11 @@ def render_page(
         and run.status in (RunStatus.IN_PROGRESS, RunStatus.SUSPENDED)
         and item.step_run.status == StepRunStatus.IN_PROGRESS
     )
+    # Sent back round a loop: the answers of the last round, to change rather than retype.
+    last_round = previous_round(item) if form is None and not form_values else None
     if form is None and (item.is_open or form_values):
-        form = step_form(fields_of(step), values=form_values or item.draft_data)
+        values = form_values or item.draft_data or (last_round.data if last_round else None)
+        form = step_form(fields_of(step), values=values)
     context = {
         "nav": "my-work",
         "item": item,
@@ -184,6 +187,7 @@ def render_page(
         "acting_for": acting_for,
         "can_submit": can_submit,
         "seen_token": seen_token(user, item),
+        "last_round": last_round,
         "can_draft": can_act and item.is_open and not held_by_other,
         "can_claim": item.status == WorkItemStatus.OPEN
         and bool(item.assignee_group_id)
@@ -264,6 +268,19 @@ def notices(item: WorkItem, run: Any, *, can_act: bool, held_by_other: bool) -> 
     if not can_act:
         return ["You can see this item, but it is not assigned to you or to one of your teams."]
     return []
+
+
+def previous_round(item: WorkItem) -> WorkItem | None:
+    """For an open item with no draft: the same step's item completed earlier in this
+    run (a decision looped back to its stage), whose answers prefill the form."""
+    if not item.is_open or item.draft_data:
+        return None
+    earlier = WorkItem.objects.filter(
+        run_id=item.run_id,
+        step_run__step_id=item.step_run.step_id,
+        status=WorkItemStatus.COMPLETED,
+    ).exclude(pk=item.pk)
+    return earlier.select_related("completed_by").order_by("-completed_at", "-pk").first()
 
 
 def closed_because(item: WorkItem) -> str:
