@@ -174,7 +174,7 @@ def render_page(
         and item.step_run.status == StepRunStatus.IN_PROGRESS
     )
     # Sent back round a loop: the answers of the last round, to change rather than retype.
-    last_round = previous_round(item) if form is None and not form_values else None
+    last_round = previous_round(item) if can_act and form is None and not form_values else None
     if form is None and (item.is_open or form_values):
         values = form_values or item.draft_data or (last_round.data if last_round else None)
         form = step_form(fields_of(step), values=values)

@@ -215,6 +215,15 @@ def test_a_step_sent_back_round_a_loop_starts_from_the_last_rounds_answers(clien
     assert "This step came back for another round: the form holds the answers you submitted" in html
     assert 'value="Bayview Hospital"' in html
     assert re.search(r'value="no"[^>]*checked', html)
+    # Staff who may only look see no invitation to change answers that are not theirs.
+    client.force_login(people.sue)
+    response = client.get(page_of(again))
+    html = html_of(response)
+    assert response.status_code == 200
+    assert "it is not assigned to you" in html
+    assert "another round" not in html
+    assert 'value="Bayview Hospital"' not in html
+    client.force_login(people.ava)
     # A draft of this round wins over the last round's answers, and the note goes.
     services.work_item_save_draft(again, by=people.ava, data={"employer": "Bayview Clinic"})
     html = html_of(client.get(page_of(again)))
