@@ -7,6 +7,7 @@ anew.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -44,6 +45,9 @@ class ImportForm(forms.Form):
     new_name = forms.CharField(
         required=False, max_length=200, label="Name of the new orchestration"
     )
+    # A fingerprint of the file text this form put in the paste box: a file chosen next
+    # replaces that text, while text the admin typed or pasted is never overwritten.
+    shown_file = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -61,7 +65,8 @@ class ImportForm(forms.Form):
             )
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(f"“{name}” is {_size(upload.size)}: at most 1 MB.")
-        if self.data.get("text", "").strip():
+        pasted = self.data.get("text", "")
+        if pasted.strip() and _fingerprint(pasted) != self.data.get("shown_file"):
             raise forms.ValidationError(
                 "You chose a file and pasted JSON too: clear the box below to import the file, "
                 "or import what you pasted without choosing a file."
@@ -70,7 +75,7 @@ class ImportForm(forms.Form):
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise forms.ValidationError(f"“{name}” is not UTF-8 text.") from error
-        self._show(text=text)  # in the paste box (see the module docstring)
+        self._show(text=text, shown_file=_fingerprint(text))  # see the module docstring
         self.kept_file_name = name
         return text
 
@@ -153,3 +158,7 @@ def _free_key(key: str) -> str:
 
 def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.replace("\r\n", "\n").encode()).hexdigest()[:16]

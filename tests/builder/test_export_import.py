@@ -5,6 +5,7 @@ is lost."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -270,3 +271,23 @@ def test_the_import_page_explains_new_orchestration_or_next_draft(as_designer) -
     html = response.content.decode()
     assert "A file whose key is new\n      creates an orchestration" in html
     assert 'enctype="multipart/form-data"' in html
+
+
+def test_after_a_failed_file_a_corrected_file_replaces_the_text_it_left_in_the_box(
+    as_designer, rich
+) -> None:
+    broken = {"format": 1, "key": "broken"}
+    first = as_designer.post(IMPORT, {"file": upload(broken)})
+    html = first.content.decode()
+    shown = re.search(r'name="shown_file" value="([0-9a-f]+)"', html)
+    assert shown is not None  # the file's text is in the box, with its fingerprint
+
+    fixed = export_definition(rich)
+    fixed.update(key="fixed_copy", name="Fixed copy")
+    second = as_designer.post(
+        IMPORT,
+        {"file": upload(fixed), "text": json.dumps(broken), "shown_file": shown.group(1)},
+    )
+
+    assert second.status_code == 302
+    assert Orchestration.objects.filter(key="fixed_copy").exists()
