@@ -16,7 +16,8 @@ from playwright.sync_api import Page, expect
 from demo.models import Account
 from demo.people import create_people
 from demo.processes import install_processes
-from orchestrations.models import Run
+from orchestrations.engine import work_item_claim
+from orchestrations.models import Run, WorkItem
 from orchestrations.status import RunStatus
 from tests.browser.helpers import nav
 
@@ -179,3 +180,51 @@ def test_two_people_race_for_one_queue_item_and_the_loser_is_told_who_won(
     row.get_by_role("button", name="Claim").click()
     expect(row).to_contain_text("Carla Mendes claimed this first")
     shoot(chris, "chris is told who won")
+
+
+# Every cell's content fits its cell; neither the page nor a table scrolls sideways.
+FITS = """() => {
+  const wide = (e) => e.scrollWidth > e.clientWidth + 1;
+  const cells = [...document.querySelectorAll('main td, main th')]
+    .filter((c) => c.offsetParent !== null && (c.closest('thead')?.offsetWidth ?? 2) > 1)
+    .filter(wide)
+    .map((c) => c.textContent.trim().slice(0, 40));
+  const scrolling = [...document.querySelectorAll('main .overflow-auto')].filter(wide).length;
+  return {page: !wide(document.documentElement), scrolling, cells};
+}"""
+FIT = {"page": True, "scrolling": 0, "cells": []}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lists_and_the_run_page_fit_a_tablet_and_a_phone_without_sideways_scrolling(
+    sign_in: Callable[..., Page], browser_screenshots: Shoot
+) -> None:
+    users = create_people()
+    install_processes(by=users["designer"])
+    account = Account.objects.create(name="Initech", amount=Decimal(50_000), owner=users["ava"])
+    account.stage = Account.Stage.CLOSED_WON
+    account.save()
+    run = Run.objects.get()
+    from demo.stories import Driver
+
+    kickoff = {
+        "kickoff_date": "2026-11-20",
+        "primary_contact": "Bill Lumbergh",
+        "contact_email": "bill@initech.example",
+        "success_criteria": "TPS reports.",
+    }
+    Driver(users).complete(run, "kickoff", "ava", **kickoff)
+    # The packet held by Carla: the widest row, with its holder and Release.
+    work_item_claim(WorkItem.objects.get(status="open"), by=users["carla"])
+    for width in (1000, 800, 390):
+        carla = sign_in("carla", width=width)
+        for label in ("My work", "Team queues", "Completed"):
+            nav(carla, label)
+            assert carla.evaluate(FITS) == FIT, (label, width)
+        ava = sign_in("ava", width=width)
+        nav(ava, "My requests")
+        assert ava.evaluate(FITS) == FIT, ("My requests", width)
+        ava.goto(ava.url.replace("/requests/", f"/runs/{run.pk}/"))
+        expect(ava.get_by_role("heading", name="Stages and steps")).to_be_visible()
+        assert ava.evaluate(FITS) == FIT, ("run page", width)
+        browser_screenshots(ava, f"run page at {width}px")
