@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from orchestrations.engine.definition import version_definition
 from orchestrations.models import Run
@@ -18,6 +19,8 @@ from orchestrations.models import Run
 from .. import access, run_context, services
 from ..forms import CommentForm
 from .work_item import HtmxHttpRequest, comments_context, render_comments
+
+COMMENT_ADDED = "comment-added"
 
 
 def get_run(request: HtmxHttpRequest, pk: int) -> Run:
@@ -37,13 +40,16 @@ def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def comment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     run = get_run(request, pk)
     form = CommentForm(request.POST)
-    if form.is_valid():
+    added = form.is_valid()
+    if added:
         services.comment_add(run, author=request.user, body=form.cleaned_data["body"])
         if not request.htmx:
             return redirect(reverse("inbox:run-detail", args=[pk]) + "#comments")
         form = CommentForm()
     if request.htmx:
-        return render_comments(request, run, form, reverse("inbox:run-comment", args=[pk]))
+        response = render_comments(request, run, form, reverse("inbox:run-comment", args=[pk]))
+        # The timeline lists comments too: it reloads itself on this event.
+        return trigger_client_event(response, COMMENT_ADDED) if added else response
     return render_page(request, run, comment_form=form)
 
 

@@ -259,6 +259,22 @@ def test_a_comment_with_htmx_answers_only_the_fragment(client, people, run):
     assert "<html" not in html
 
 
+def test_a_comment_with_htmx_tells_the_timeline_to_reload_itself_and_an_error_does_not(
+    client, people, run
+):
+    client.force_login(people.ava)
+    page = html_of(client.get(reverse("inbox:run-detail", args=[run.pk])))
+    assert re.search(rf'id="timeline-run-{run.pk}"[^>]*hx-trigger="comment-added from:body"', page)
+    url = reverse("inbox:run-comment", args=[run.pk])
+    added = client.post(url, {"body": "Quick"}, headers=HTMX)
+    assert "comment-added" in added.headers["HX-Trigger"]
+    refused = client.post(url, {"body": ""}, headers=HTMX)
+    assert "HX-Trigger" not in refused.headers
+    page = html_of(client.get(reverse("inbox:run-detail", args=[run.pk])))
+    timeline = page.split(f'id="timeline-run-{run.pk}"')[1]
+    assert "Quick" in timeline
+
+
 def test_an_empty_comment_on_the_run_page_shows_the_error_next_to_the_field(client, people, run):
     client.force_login(people.ava)
     response = client.post(reverse("inbox:run-comment", args=[run.pk]), {"body": ""})
