@@ -215,6 +215,7 @@ def answer_action(
         groups = list(request.user.groups.order_by("name"))
         context = {
             "item": item,
+            "answered": True,
             "notice": done,
             "error": error,
             "next_url": next_url,

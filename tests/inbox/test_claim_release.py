@@ -77,7 +77,7 @@ def test_an_htmx_claim_answers_the_row_and_tells_the_page_work_changed(client, p
     assert body.lstrip().startswith(f'<tr id="work-item-{packet.pk}"')
     assert "<html" not in body
     assert "Claimed by you" in body
-    assert f'href="{reverse("inbox:work-item", args=[packet.pk])}">Open</a>' in body
+    assert f'href="{reverse("inbox:work-item", args=[packet.pk])}" autofocus>Open</a>' in body
     assert f'hx-post="{release_url(packet)}"' in body
     assert f'name="next" value="{back}"' in body  # the row's forms still return to the queue
     assert "work-changed" in response["HX-Trigger-After-Settle"]
@@ -233,3 +233,26 @@ def test_a_claim_with_the_csrf_token_from_the_page_works(packet, people):
     assert response.status_code == 200
     packet.refresh_from_db()
     assert packet.claimed_by == people.carla
+
+
+def test_a_keyboard_user_keeps_their_place_after_an_htmx_claim_release_or_lost_race(
+    client, packet, people
+):
+    """The swapped-in row carries `autofocus` (htmx focuses it) on the one control
+    that replaces the button just pressed; a row on a full page carries none."""
+    client.force_login(people.carla)
+    queue = client.get(reverse("inbox:queue", args=[people.success.pk])).content.decode()
+    assert "autofocus" not in queue.split('id="queue-list"')[-1]
+
+    claimed = client.post(claim_url(packet), **HTMX).content.decode()
+    assert claimed.count("autofocus") == 1
+    assert f'href="{reverse("inbox:work-item", args=[packet.pk])}" autofocus>Open</a>' in claimed
+
+    released = client.post(release_url(packet), **HTMX).content.decode()
+    assert released.count("autofocus") == 1
+    assert 'autofocus aria-label="Claim' in released
+
+    work_item_claim(packet, by=people.chris)
+    lost = client.post(claim_url(packet), **HTMX).content.decode()
+    assert lost.count("autofocus") == 1
+    assert f'" autofocus>{packet.step_run.step.name}</a>' in lost
