@@ -240,6 +240,9 @@ def render_draft_status(request: HtmxHttpRequest, item: WorkItem, **context: Any
 
 
 def render_comments(request: HtmxHttpRequest, run: Any, form: Form, action: str) -> HttpResponse:
+    """htmx's answer to a comment: the section swapped whole, the focus back in the box
+    (empty for the next comment, or next to its error) rather than lost."""
+    form.fields["body"].widget.attrs["autofocus"] = True
     context = {"run": run, **comments_context(run, form, action)}
     return render(request, "inbox/partials/_comments.html", context)
 

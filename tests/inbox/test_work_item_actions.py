@@ -444,6 +444,20 @@ def test_an_empty_comment_with_htmx_keeps_the_fragment_with_its_error(client, pe
     assert "Write something" in html_of(response)
 
 
+def test_after_an_htmx_comment_the_focus_is_back_in_the_comment_box_not_on_page_load(
+    client, people, run
+):
+    item = item_of(run, "kickoff")
+    client.force_login(people.ava)
+    box = re.compile(r'<textarea[^>]*name="body"[^>]*>')
+    for body in ("Noted", ""):
+        html = html_of(
+            client.post(url("inbox:work-item-comment", item), {"body": body}, headers=HTMX)
+        )
+        assert "autofocus" in box.search(html).group(0)
+    assert "autofocus" not in box.search(html_of(client.get(page_of(item)))).group(0)
+
+
 # Outsiders and CSRF ------------------------------------------------------------------
 
 
