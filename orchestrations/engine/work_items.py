@@ -205,6 +205,10 @@ def _name(who: Any) -> str:
 
 
 def _when(moment: Any) -> str:
+    """ "today at 10:28", "yesterday at 17:05", "Nov. 20, 2026 at 09:14"."""
     if moment is None:
         return "earlier"
-    return date_format(timezone.localtime(moment), "N j, Y, H:i")
+    local = timezone.localtime(moment)
+    days_ago = (timezone.localdate() - local.date()).days
+    day = {0: "today", 1: "yesterday"}.get(days_ago) or date_format(local, "N j, Y")
+    return f"{day} at {date_format(local, 'H:i')}"

@@ -54,3 +54,31 @@ def test_user_logs_in_and_out_of_the_app(
     expect(page).to_have_url(f"{live_server.url}/accounts/login/")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     screenshot("logged out")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keyboard_users_skip_the_navigation_and_see_where_they_are(
+    live_server: LiveServer, page: Page, screenshot: Callable[[str], Path]
+) -> None:
+    get_user_model().objects.create_user(username="alice", password="correct horse")
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("correct horse")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    assert skip.bounding_box()["y"] >= 0  # shown on screen while it has the focus
+    screenshot("skip link")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+    # The user menu shows where the focus is.
+    menu = page.locator("summary", has_text="alice")
+    menu.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    outline = menu.evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline != "none"

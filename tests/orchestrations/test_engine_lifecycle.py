@@ -220,7 +220,7 @@ def test_claim_release_and_a_lost_claim_race_says_who_won():
     with pytest.raises(NotAllowed):
         work_item_claim(item, by=outsider)
     work_item_claim(item, by=ann)
-    with pytest.raises(AlreadyClaimedError, match="Ann claimed this first"):
+    with pytest.raises(AlreadyClaimedError, match=r"Ann claimed this first, today at \d\d:\d\d\."):
         work_item_claim(item, by=bob)
     with pytest.raises(AlreadyClaimedError, match="Ann is working on this"):
         work_item_complete(item, by=bob, data={})
