@@ -70,7 +70,8 @@ def test_keyboard_users_skip_the_navigation_and_see_where_they_are(
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to content")
     expect(skip).to_be_focused()
-    assert skip.bounding_box()["y"] >= 0  # shown on screen while it has the focus
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0  # shown on screen while it has the focus
     screenshot("skip link")
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
