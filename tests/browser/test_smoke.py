@@ -71,7 +71,8 @@ def test_keyboard_users_skip_the_navigation_and_see_where_they_are(
     skip = page.get_by_role("link", name="Skip to content")
     expect(skip).to_be_focused()
     box = skip.bounding_box()
-    assert box is not None and box["y"] >= 0  # shown on screen while it has the focus
+    assert box is not None
+    assert box["y"] >= 0  # shown on screen while it has the focus
     screenshot("skip link")
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
