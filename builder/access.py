@@ -16,9 +16,8 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django_htmx.middleware import HtmxDetails
 
+from inbox.access import DESIGN_PERMISSION
 from orchestrations.models import Version
-
-DESIGN_PERMISSION = "orchestrations.change_orchestration"
 
 
 class HtmxRequest(HttpRequest):

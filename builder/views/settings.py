@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from inbox.access import DESIGN_PERMISSION, START_PERMISSION
 from inbox.forms import initial_values
 from orchestrations.engine import run_start
 from orchestrations.exceptions import HandoffError
@@ -25,7 +26,6 @@ from orchestrations.models import InputVariable, Orchestration, Version
 from orchestrations.models.choices import TriggerType
 
 from ..access import (
-    DESIGN_PERMISSION,
     HtmxRequest,
     designer_required,
     get_version,
@@ -37,7 +37,6 @@ from ..forms_settings import OrchestrationNameForm, TriggerForm
 from .designer import renumber, reordered
 from .editors import definition_changed, save_in_draft
 
-START_PERMISSION = "orchestrations.add_run"
 INPUT_ROW = "builder/partials/_form_field_row.html"
 INPUT_EDIT = "builder/partials/_form_field_edit.html"
 INPUT_ADD = "builder/partials/_form_field_add.html"
