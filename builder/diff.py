@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from django.utils.dateparse import parse_duration
+
+from .durations import duration_words
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 END = "end"
@@ -327,14 +328,7 @@ def duration_text(value: Any) -> str | None:
     parsed = parse_duration(value) if isinstance(value, str) else None
     if parsed is None:
         return value
-    return _humane(parsed)
-
-
-def _humane(delta: timedelta) -> str:
-    days, seconds = delta.days, delta.seconds
-    parts = [(days, "day"), (seconds // 3600, "hour"), (seconds % 3600 // 60, "minute")]
-    words = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
-    return " ".join(words) or "0 minutes"
+    return duration_words(parsed) or "0 minutes"
 
 
 STEP_SETTINGS: tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...] = (

@@ -13,7 +13,7 @@ from .stage import (
     row_action_focus,
 )
 from .step import StepForm, waiting_circle
-from .values import due_in_text, input_text, input_value, parse_due_in
+from .values import input_text, input_value
 
 __all__ = [
     "END",
@@ -23,12 +23,10 @@ __all__ = [
     "StepForm",
     "apply_row_action",
     "check_errors",
-    "due_in_text",
     "input_text",
     "input_value",
     "live_check",
     "outcome_rows",
-    "parse_due_in",
     "row_action_focus",
     "waiting_circle",
 ]

@@ -18,9 +18,10 @@ from orchestrations.models import Step
 from orchestrations.models.choices import AssigneeType, StartWhen, StepKind
 
 from .. import scopes
+from ..durations import due_in_text, parse_due_in
 from ..forms_designer import EditorForm, unique_key_error
 from .conditions import check_errors, live_check, wide
-from .values import due_in_text, input_text, input_value, parse_due_in
+from .values import input_text, input_value
 
 
 class StepForm(EditorForm):

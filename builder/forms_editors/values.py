@@ -1,53 +1,11 @@
-"""Values as the editors show and read them: durations ("2d 4h") and action inputs
-(text or JSON)."""
+"""Action inputs as the step editor shows and reads them (text or JSON)."""
 
 from __future__ import annotations
 
 import json
-import re
-from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.utils.dateparse import parse_duration
-
-DURATION_UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60}
-DURATION_TOKEN = re.compile(r"(\d+)\s*(weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)\b\s*,?\s*")
-
-
-def parse_due_in(text: str) -> timedelta | None:
-    """ "2d 4h", "3 days", "90m" or ISO 8601 ("P2DT4H") as a duration; None when empty.
-    Raises `forms.ValidationError` with what to write instead."""
-    text = text.strip().lower()
-    if not text:
-        return None
-    duration = parse_duration(text.upper()) if text.startswith("p") else None
-    if duration is None:
-        seconds, position = 0, 0
-        for match in DURATION_TOKEN.finditer(text):
-            if match.start() != position:
-                break
-            seconds += int(match.group(1)) * DURATION_UNITS[match.group(2)[0]]
-            position = match.end()
-        if position != len(text) or not text:
-            raise forms.ValidationError(
-                f"“{text}” is not a duration: write days, hours and minutes "
-                "like 2d, 4h, 1d 12h or 90m."
-            )
-        duration = timedelta(seconds=seconds)
-    if duration.total_seconds() <= 0:
-        raise forms.ValidationError("A due date must be some time after the start: e.g. 2d.")
-    return duration
-
-
-def due_in_text(duration: timedelta | None) -> str:
-    if duration is None:
-        return ""
-    minutes = int(duration.total_seconds()) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
-    return " ".join(parts) or "0m"
 
 
 def input_text(value: Any, input_type: str) -> str:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from builder.canvas import Flow, flow_of
+from builder.durations import duration_words
 from orchestrations.models import Stage, Step
 from orchestrations.models.choices import AssigneeType, StartWhen
 
@@ -48,21 +49,11 @@ def start_text(step: Step) -> str:
     return "when the stage starts"
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 @register.filter
 def due_text(due_in: timedelta | None) -> str:
     if due_in is None:
         return ""
-    minutes = int(due_in.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [_plural(days, "day")] if days else []
-    parts += [_plural(hours, "hour")] if hours else []
-    parts += [_plural(minutes, "minute")] if minutes and not days else []
-    return "due in " + (" ".join(parts) if parts else "no time")
+    return "due in " + (duration_words(due_in, minutes_after_days=False) or "no time")
 
 
 @register.simple_tag
