@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from orchestrations.models import DecisionOutcome, Orchestration, Stage, Step, Version
 
+from .ordering import moved, renumber
+
 # Set on each stage by `canvas_stages`: the stage after it (None for the last one),
 # so a column needs no query to say where its run goes next.
 NEXT_STAGE = "canvas_next_stage"
@@ -122,13 +124,6 @@ def next_position(items: QuerySet[Any] | Manager[Any]) -> int:
     return 0 if highest is None else highest + 1
 
 
-def _renumber(items: list[Any], *also: str) -> None:
-    """Number stages (or steps) 0, 1, 2… in the order given, in one query."""
-    for position, item in enumerate(items):
-        item.position = position
-    type(items[0])._default_manager.bulk_update(items, ["position", *also])
-
-
 def stages_reorder(version: Version, ids: list[int]) -> None:
     """Put the stages of `version` in the order of `ids` (stages left out keep their
     order, after those given). ValueError if an id is not a stage of the version."""
@@ -138,21 +133,12 @@ def stages_reorder(version: Version, ids: list[int]) -> None:
     ordered = [stages[pk] for pk in dict.fromkeys(ids)]
     ordered += [s for pk, s in stages.items() if pk not in ids]
     if ordered:
-        _renumber(ordered)
-
-
-def _moved(items: list, item: object, direction: str) -> list:
-    """`items` with `item` one place earlier ("up", "left") or later ("down", "right")."""
-    i = items.index(item)
-    j = i - 1 if direction in ("up", "left") else i + 1
-    if 0 <= j < len(items):
-        items[i], items[j] = items[j], items[i]
-    return items
+        renumber(ordered)
 
 
 def stage_move(stage: Stage, direction: str) -> None:
     stages = list(Stage.objects.filter(version_id=stage.version_id).order_by("position", "pk"))
-    _renumber(_moved(stages, next(s for s in stages if s.pk == stage.pk), direction))
+    renumber(moved(stages, next(s for s in stages if s.pk == stage.pk), direction))
 
 
 def steps_reorder(stage: Stage, ids: list[int]) -> set[int]:
@@ -169,13 +155,13 @@ def steps_reorder(stage: Stage, ids: list[int]) -> set[int]:
     for step in ordered:
         step.stage = stage
     if ordered:
-        _renumber(ordered, "stage")
+        renumber(ordered, "stage")
     return sources
 
 
 def step_move(step: Step, direction: str) -> None:
     steps = list(Step.objects.filter(stage_id=step.stage_id).order_by("position", "pk"))
-    _renumber(_moved(steps, next(s for s in steps if s.pk == step.pk), direction))
+    renumber(moved(steps, next(s for s in steps if s.pk == step.pk), direction))
 
 
 def step_move_to_stage(step: Step, stage: Stage) -> int:

@@ -31,6 +31,7 @@ from ..access import (
     version_context,
 )
 from ..forms_designer import FormFieldForm, FormForm
+from ..ordering import renumber, reordered
 from .editors import definition_changed, save_in_draft
 
 FORM_CHANGED = "form-changed"
@@ -205,32 +206,6 @@ def field_reorder(request: HtmxRequest, pk: int) -> HttpResponse:
     if refused := save_in_draft(request, designed.version, lambda: renumber(ordered)):
         return refused
     return _list_answer(request, designed)
-
-
-def reordered(items: list[Any], data: Any) -> list[Any] | None:
-    """`items` in the order the request asks for, or None if it names other items."""
-    by_pk = {str(item.pk): item for item in items}
-    if data.get("order"):
-        ids = [i for i in data["order"].split(",") if i]
-        if not set(ids) <= by_pk.keys():
-            return None
-        ordered = [by_pk[i] for i in dict.fromkeys(ids)]
-        return ordered + [item for item in items if item not in ordered]
-    moved = by_pk.get(data.get("move", ""))
-    if moved is None:
-        return None
-    i = items.index(moved)
-    j = i - 1 if data.get("to") == "up" else i + 1
-    if 0 <= j < len(items):
-        items[i], items[j] = items[j], items[i]
-    return items
-
-
-def renumber(items: list[Any]) -> None:
-    for position, item in enumerate(items):
-        item.position = position
-    if items:
-        type(items[0]).objects.bulk_update(items, ["position"])
 
 
 def _get_form(pk: int) -> Form:

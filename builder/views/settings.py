@@ -34,7 +34,7 @@ from ..access import (
 )
 from ..forms_designer import InputVariableForm
 from ..forms_settings import OrchestrationNameForm, TriggerForm
-from .designer import renumber, reordered
+from ..ordering import renumber, reordered
 from .editors import definition_changed, save_in_draft
 
 INPUT_ROW = "builder/partials/_form_field_row.html"
