@@ -8,12 +8,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 
-from orchestrations.engine.delegation import (
-    away_all_along,
-    overlapping,
-    person_name,
-    range_phrase,
-)
+from orchestrations.engine.delegation import away_all_along, overlapping, range_phrase
+from orchestrations.naming import person_name
 
 # A typo in the year should not send someone's work away for a decade.
 LONGEST_ABSENCE = dt.timedelta(days=366)

@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 
 from inbox.templatetags.inbox_tags import due_phrase as due_in_words
+from inbox.templatetags.inbox_tags import person
 from orchestrations.engine.definition import StepDef, VersionDef
 from orchestrations.fields import FieldDef
 from orchestrations.models import Comment, Run, RunEvent, StageRun, StepRun, WorkItem
@@ -40,13 +41,6 @@ STATUS_LABELS: dict[str, str] = {
     **dict(RunStatus.choices),
     **dict(WorkItemStatus.choices),
 }
-
-
-def person(user: Any) -> str:
-    """How a person is named on the pages: full name, else username."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def when(moment: dt.datetime | None) -> str:

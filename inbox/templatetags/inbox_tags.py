@@ -13,11 +13,11 @@ import datetime as dt
 from typing import Any
 
 from django import template
-from django.contrib.auth.models import Group
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from orchestrations.naming import person_name
 from orchestrations.status import RunStatus
 
 register = template.Library()
@@ -34,12 +34,7 @@ RUN_STATUS_LABELS = {
 @register.filter
 def person(who: Any) -> str:
     """A user's full name (their username when they have none), a team's name, or ""."""
-    if who is None:
-        return ""
-    if isinstance(who, Group):
-        return who.name
-    full_name = getattr(who, "get_full_name", lambda: "")()
-    return full_name or str(who)
+    return person_name(who, nobody="")
 
 
 @register.filter

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from orchestrations.engine import delegation as away
 from orchestrations.models import Delegation
+from orchestrations.naming import person_name
 
 from ..delegation_forms import DelegationForm
 
@@ -46,7 +47,7 @@ def delegation_end(request: HttpRequest, pk: int) -> HttpResponse:
     delegation = get_object_or_404(mine, pk=pk)
     began = delegation.starts_on <= timezone.localdate()
     outcome = away.delegation_end(delegation)
-    name = away.person_name(delegation.delegate)
+    name = person_name(delegation.delegate)
     if outcome and began:
         messages.success(
             request,
@@ -88,7 +89,7 @@ def with_period(delegations: Any, today: dt.date) -> list[Delegation]:
 
 
 def _created(delegation: Delegation, today: dt.date) -> str:
-    name = away.person_name(delegation.delegate)
+    name = person_name(delegation.delegate)
     when = away.range_phrase(delegation.starts_on, delegation.ends_on)
     told = f" We've emailed {name}." if delegation.delegate.email else ""
     if delegation.starts_on <= today:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from ..models import Delegation
+from ..naming import person_name
 from .notifications import send_after_commit
 
 # A → B → C is a chain (B is away too); more hops than this means a misconfiguration,
@@ -172,12 +173,6 @@ def away_all_along(user: Any, starts_on: dt.date, ends_on: dt.date) -> bool:
         if covered_until >= ends_on:
             return True
     return False
-
-
-def person_name(user: Any) -> str:
-    if user is None:
-        return "somebody"
-    return user.get_full_name() or user.get_username()
 
 
 def day_phrase(day: dt.date | None) -> str:

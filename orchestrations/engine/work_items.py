@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from ..exceptions import NotAllowed, TransitionRefused, WorkItemClosedError
 from ..fields import clean_values
 from ..models import Run, WorkItem
+from ..naming import person_name
 from ..status import RunStatus, StepRunStatus, WorkItemStatus, status_phrase
 from .context import run_context
 from .definition import version_definition
@@ -48,12 +49,12 @@ def work_item_claim(item: WorkItem, *, by: Any) -> WorkItem:
             if item.claimed_by_id == by.pk:
                 return item
             raise AlreadyClaimedError(
-                f"{_name(item.claimed_by)} claimed this first, {_when(item.claimed_at)}.",
+                f"{person_name(item.claimed_by)} claimed this first, {_when(item.claimed_at)}.",
                 claimed_by=item.claimed_by,
             )
         if not can_act_on(by, item):
             raise NotAllowed("This item is not in any of your queues.")
-        item.claim(by=by, message=f"Claimed by {_name(by)}.")
+        item.claim(by=by, message=f"Claimed by {person_name(by)}.")
         item.save()
     return item
 
@@ -66,7 +67,7 @@ def work_item_release(item: WorkItem, *, by: Any, reason: str = "") -> WorkItem:
         if item.status != WorkItemStatus.CLAIMED:
             raise TransitionRefused("This item is not claimed by anybody.")
         if item.claimed_by_id != by.pk and not by.has_perm("orchestrations.reassign_workitem"):
-            raise NotAllowed(f"Only {_name(item.claimed_by)} can release this item.")
+            raise NotAllowed(f"Only {person_name(item.claimed_by)} can release this item.")
         item.release(by=by, message=reason or "Released back to the queue.")
         item.save()
     return item
@@ -91,11 +92,12 @@ def work_item_complete(
         _refuse_closed(item)
         if item.status == WorkItemStatus.CLAIMED and item.claimed_by_id != by.pk:
             raise AlreadyClaimedError(
-                f"{_name(item.claimed_by)} is working on this (claimed {_when(item.claimed_at)}).",
+                f"{person_name(item.claimed_by)} is working on this "
+                f"(claimed {_when(item.claimed_at)}).",
                 claimed_by=item.claimed_by,
             )
         if not can_act_on(by, item) and not _acts_for(by, on_behalf_of, item):
-            raise NotAllowed(f"This item is assigned to {_name(item.assignee)}, not to you.")
+            raise NotAllowed(f"This item is assigned to {person_name(item.assignee)}, not to you.")
         _refuse_unless_running(run, item)
         definition = version_definition(run.version)
         step = definition.step_by_id[item.step_run.step_id]
@@ -129,23 +131,25 @@ def work_item_reassign(
         if by is not None and not can_reassign(by, item):
             raise NotAllowed("You may not reassign this item.")
         if to_user is not None and not to_user.is_active:
-            raise TransitionRefused(f"{_name(to_user)} is not an active user.")
-        before = _name(item.assignee)
+            raise TransitionRefused(f"{person_name(to_user)} is not an active user.")
+        before = person_name(item.assignee)
         routing = route(to_user) if to_user is not None else None  # covering while away
         item.reassign(
             to_user=routing.assignee if routing else None,
             to_group=to_group,
             by=by,
             message=f"Reassigned from {before} to "
-            + (routing.describe() if routing else _name(to_group))
+            + (routing.describe() if routing else person_name(to_group))
             + (f": {reason}" if reason else "."),
         )
         item.on_behalf_of = routing.on_behalf_of if routing else None
         item.save()
         definition = version_definition(run.version)
         step = definition.step_by_id[item.step_run.step_id]
-        to_whom = _name(item.on_behalf_of) if item.on_behalf_of else "you"
-        reason_line = f"Reassigned to {to_whom} by {_name(by)}" + (f": {reason}" if reason else ".")
+        to_whom = person_name(item.on_behalf_of) if item.on_behalf_of else "you"
+        reason_line = f"Reassigned to {to_whom} by {person_name(by)}" + (
+            f": {reason}" if reason else "."
+        )
         if routing and routing.routed:
             reason_line = f"{reason_line.rstrip('.')}. {routing.reason()}"
         notify_assignment(item, step, run_context(run, definition), reason=reason_line)
@@ -163,8 +167,8 @@ def _reread(item: WorkItem, run: Run) -> WorkItem:
 def _refuse_closed(item: WorkItem) -> None:
     if item.status == WorkItemStatus.COMPLETED:
         raise WorkItemClosedError(
-            f"Already completed by {_name(item.completed_by)}, {_when(item.completed_at)}.",
-            closed_by=_name(item.completed_by),
+            f"Already completed by {person_name(item.completed_by)}, {_when(item.completed_at)}.",
+            closed_by=person_name(item.completed_by),
             closed_at=item.completed_at,
         )
     if item.status == WorkItemStatus.CANCELED:
@@ -193,15 +197,8 @@ def _acts_for(by: Any, on_behalf_of: Any, item: WorkItem) -> bool:
 
 def _completed(by: Any, on_behalf_of: Any) -> str:
     if on_behalf_of is not None:
-        return f"Completed by {_name(by)} on behalf of {_name(on_behalf_of)}."
-    return f"Completed by {_name(by)}."
-
-
-def _name(who: Any) -> str:
-    if who is None:
-        return "somebody"
-    full = getattr(who, "get_full_name", lambda: "")()
-    return full or str(who)
+        return f"Completed by {person_name(by)} on behalf of {person_name(on_behalf_of)}."
+    return f"Completed by {person_name(by)}."
 
 
 def _when(moment: Any) -> str:
