@@ -42,6 +42,12 @@ def refuse_unless_draft(request: HttpRequest, version: Version) -> HttpResponse 
     return HttpResponse(html, status=409)
 
 
+def locked_answer(request: HttpRequest, version: Version) -> HttpResponse:
+    """The 409 for a change `draft_change` refused: the version was activated meanwhile."""
+    version.refresh_from_db()
+    return refuse_unless_draft(request, version) or HttpResponse(status=409)
+
+
 def version_context(version: Version, tab: str, **extra: Any) -> dict[str, Any]:
     """What every page of one version needs for its header and tabs."""
     return {"version": version, "orchestration": version.orchestration, "tab": tab,

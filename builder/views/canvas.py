@@ -29,14 +29,13 @@ from ..access import (
     HtmxRequest,
     designer_required,
     get_version,
+    locked_answer,
     refuse_unless_draft,
     version_context,
 )
 from ..forms_canvas import StageAddForm, StepAddForm
 from ..problems import problems_report
-
-DEFINITION_CHANGED = "definition-changed"
-
+from .editors import definition_changed
 
 PARTIALS = "builder/partials/"
 GET_POST = require_http_methods(["GET", "POST"])
@@ -72,16 +71,10 @@ def _columns(request: HtmxRequest, version: Version, stage_pks: set[int], **cont
 
 def _changed(html: str, *, focus: str = "") -> HttpResponse:
     """An htmx answer to a change: the fragments, and the events the page listens for."""
-    response = HttpResponse(html)
-    trigger_client_event(response, DEFINITION_CHANGED)
+    response = definition_changed(HttpResponse(html))
     if focus:
         trigger_client_event(response, "canvas-focus", {"selector": focus}, after="settle")
     return response
-
-
-def _locked(request: HtmxRequest, version: Version) -> HttpResponse:
-    version.refresh_from_db()
-    return refuse_unless_draft(request, version) or HttpResponse(status=409)
 
 
 def _posted_ids(request: HtmxRequest, name: str) -> list[int] | None:
@@ -126,7 +119,7 @@ def stage_add(request: HtmxRequest, pk: int) -> HttpResponse:
         with canvas.draft_change(version):
             stage = form.save()
     except VersionLockedError:
-        return _locked(request, version)
+        return locked_answer(request, version)
     if not request.htmx:
         return redirect(_canvas_url(pk, f"stage-{stage.pk}"))
     # The new column goes at the end; the one before it now leads to it.
@@ -163,7 +156,7 @@ def stage_reorder(request: HtmxRequest, pk: int) -> HttpResponse:
     except ValueError:
         return HttpResponseBadRequest("Send the stages of this version in their new order.")
     except VersionLockedError:
-        return _locked(request, version)
+        return locked_answer(request, version)
     if not request.htmx:
         return redirect(_canvas_url(pk, f"stage-{moving}" if moving else ""))
     stages = canvas.canvas_stages(version)
@@ -195,7 +188,7 @@ def stage_delete(request: HtmxRequest, pk: int) -> HttpResponse:
         with canvas.draft_change(version):
             stage.delete()
     except VersionLockedError:
-        return _locked(request, version)
+        return locked_answer(request, version)
     if not request.htmx:
         messages.success(request, f"Stage “{stage.name}” deleted.")
         return redirect(_canvas_url(version.pk))
@@ -221,7 +214,7 @@ def step_add(request: HtmxRequest, pk: int) -> HttpResponse:
         with canvas.draft_change(stage.version):
             step = form.save()
     except VersionLockedError:
-        return _locked(request, stage.version)
+        return locked_answer(request, stage.version)
     if not request.htmx:
         return redirect(_canvas_url(stage.version_id, f"step-{step.pk}"))
     return _changed(_columns(request, stage.version, {pk}), focus=f"#add-step-{pk}-name")
@@ -249,7 +242,7 @@ def step_reorder(request: HtmxRequest, pk: int) -> HttpResponse:
     except ValueError:
         return HttpResponseBadRequest("Send the steps of this stage in their new order.")
     except VersionLockedError:
-        return _locked(request, version)
+        return locked_answer(request, version)
     if not request.htmx:
         return redirect(_canvas_url(version.pk, f"step-{moving.pk}" if moving else f"stage-{pk}"))
     html = _columns(request, version, changed)
@@ -307,7 +300,7 @@ def step_delete(request: HtmxRequest, pk: int) -> HttpResponse:
         with canvas.draft_change(version):
             step.delete()
     except VersionLockedError:
-        return _locked(request, version)
+        return locked_answer(request, version)
     if not request.htmx:
         messages.success(request, f"Step “{step.name}” deleted.")
         return redirect(_canvas_url(version.pk, f"stage-{step.stage_id}"))

@@ -28,6 +28,7 @@ from ..access import (
     HtmxRequest,
     designer_required,
     get_version,
+    locked_answer,
     refuse_unless_draft,
     version_context,
 )
@@ -194,7 +195,7 @@ def save_in_draft(request: HtmxRequest, version: Version, save: Any) -> HttpResp
         with draft_change(version):
             save()
     except VersionLockedError:
-        return refuse_unless_draft(request, get_version(version.pk))
+        return locked_answer(request, version)
     return None
 
 
