@@ -11,14 +11,10 @@ from django.contrib.auth import get_user_model
 from orchestrations.engine.delegation import away_all_along, overlapping, range_phrase
 from orchestrations.naming import person_name
 
+from .forms import PersonChoiceField
+
 # A typo in the year should not send someone's work away for a decade.
 LONGEST_ABSENCE = dt.timedelta(days=366)
-
-
-class ColleagueChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        full = obj.get_full_name()
-        return f"{full} ({obj.get_username()})" if full else obj.get_username()
 
 
 def date_input(today: dt.date) -> forms.DateInput:
@@ -29,7 +25,7 @@ class DelegationForm(forms.Form):
     """Validates a new out-of-office for `user`; `warning` says what to know after
     saving (the delegate is away themself for part of the time)."""
 
-    delegate = ColleagueChoiceField(
+    delegate = PersonChoiceField(
         queryset=get_user_model().objects.none(),
         label="Who covers for you",
         empty_label="Choose a colleague",

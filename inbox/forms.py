@@ -61,6 +61,8 @@ def _as_initial(spec: FieldDef, value: Any) -> Any:
 
 
 class PersonChoiceField(forms.ModelChoiceField):
+    """A choice of user, labelled "Full Name (username)" so namesakes differ."""
+
     def label_from_instance(self, obj: Any) -> str:
         full = obj.get_full_name()
         return f"{full} ({obj.get_username()})" if full else obj.get_username()
