@@ -67,7 +67,10 @@
 
   document.addEventListener("click", function (evt) {
     var target = evt.target;
-    if (target.closest("[data-close-panel]")) {
+    // "Close" empties the side panel instead of going back to the canvas page (on an
+    // editor's own page, without the panel, the link is followed).
+    var close = target.closest("[data-close-panel]");
+    if (close && close.closest("#side-panel")) {
       evt.preventDefault();
       closePanel();
       return;
@@ -145,7 +148,6 @@
       select(null);
     }
   }
-  document.addEventListener("side-panel-closed", function () { select(null); });
 
   // Opening the side panel narrows the board: keep the card being edited in view.
   document.body.addEventListener("htmx:afterSettle", function (evt) {

@@ -1,6 +1,7 @@
 /* The builder's editors: fields that show only when they apply, inserting a name
-   from the "names you can use here" list, closing the side panel, and dragging form
-   fields into order. Everything works without this file; it only makes it smoother. */
+   from the "names you can use here" list, and dragging form fields into order.
+   (Closing the canvas's side panel is canvas.js's: [data-close-panel].)
+   Everything works without this file; it only makes it smoother. */
 (function () {
   "use strict";
   // Runs once, even if a page (or a swapped-in fragment) loads it a second time.
@@ -47,16 +48,6 @@
     input.focus();
     input.setSelectionRange(start + text.length, start + text.length);
     input.dispatchEvent(new Event("input", { bubbles: true }));
-  });
-
-  // "Close" empties the canvas's side panel instead of leaving the page.
-  document.addEventListener("click", function (event) {
-    var close = event.target.closest("[data-editor-close]");
-    var panel = close && close.closest("#side-panel");
-    if (!panel) return;
-    event.preventDefault();
-    panel.innerHTML = "";
-    document.dispatchEvent(new CustomEvent("side-panel-closed"));
   });
 
   // Lists with data-sortable-url: drag rows by their handle; the new order is posted as
