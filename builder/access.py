@@ -14,16 +14,10 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
-from django_htmx.middleware import HtmxDetails
 
 from inbox.access import DESIGN_PERMISSION
+from inbox.htmx import HtmxRequest as HtmxRequest  # builder views import it from here
 from orchestrations.models import Version
-
-
-class HtmxRequest(HttpRequest):
-    """A request that went through django-htmx's middleware (for type checking)."""
-
-    htmx: HtmxDetails
 
 
 def designer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -15,12 +15,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group, User
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from orchestrations import engine
 from orchestrations.engine import NotAllowed, TransitionRefused
@@ -36,22 +35,15 @@ from ..filters import (
     RequestFilters,
     WorkItemFilters,
 )
-from ..htmx import work_changed
+from ..htmx import HtmxRequest, work_changed
 
 PER_PAGE = 25
 HELD_SHOWN = 10  # "Being worked on" in a team queue: the latest claims
 LAST_QUEUE = "inbox:last-queue"  # session key: the team queue /queues/ opens
 
 
-class InboxRequest(HttpRequest):
-    """What the views see: a signed-in user (login_required) and django-htmx's details."""
-
-    user: User
-    htmx: HtmxDetails
-
-
 @login_required
-def my_work(request: InboxRequest) -> HttpResponse:
+def my_work(request: HtmxRequest) -> HttpResponse:
     user = request.user
     items = access.my_work(user)
     filters = WorkItemFilters(request.GET, items=items)
@@ -69,7 +61,7 @@ def my_work(request: InboxRequest) -> HttpResponse:
 
 
 @login_required
-def queues(request: InboxRequest) -> HttpResponse:
+def queues(request: HtmxRequest) -> HttpResponse:
     groups = list(request.user.groups.order_by("name"))
     last = request.session.get(LAST_QUEUE)
     group = next((g for g in groups if g.pk == last), groups[0] if groups else None)
@@ -77,7 +69,7 @@ def queues(request: InboxRequest) -> HttpResponse:
 
 
 @login_required
-def queue(request: InboxRequest, group_id: int) -> HttpResponse:
+def queue(request: HtmxRequest, group_id: int) -> HttpResponse:
     groups = list(request.user.groups.order_by("name"))
     group = next((g for g in groups if g.pk == group_id), None)
     if group is None:
@@ -87,7 +79,7 @@ def queue(request: InboxRequest, group_id: int) -> HttpResponse:
     return queue_page(request, group, groups)
 
 
-def queue_page(request: InboxRequest, group: Group | None, groups: list[Group]) -> HttpResponse:
+def queue_page(request: HtmxRequest, group: Group | None, groups: list[Group]) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {"nav": "queues", "group": group, "tabs": queue_tabs(user, groups)}
     if group is not None:
@@ -107,7 +99,7 @@ def queue_page(request: InboxRequest, group: Group | None, groups: list[Group]) 
 
 
 @login_required
-def completed(request: InboxRequest) -> HttpResponse:
+def completed(request: HtmxRequest) -> HttpResponse:
     user = request.user
     # Items one completed, or that were done on one's behalf, are always one's to see.
     items = WorkItem.objects.filter(
@@ -122,7 +114,7 @@ def completed(request: InboxRequest) -> HttpResponse:
 
 
 @login_required
-def my_requests(request: InboxRequest) -> HttpResponse:
+def my_requests(request: HtmxRequest) -> HttpResponse:
     filters = RequestFilters(request.GET)
     runs = (
         filters.apply(access.my_requests(request.user))
@@ -169,7 +161,7 @@ WHERE_IS_IT_NOW = (
 
 @login_required
 @require_GET
-def counts(request: InboxRequest) -> HttpResponse:
+def counts(request: HtmxRequest) -> HttpResponse:
     """The two nav counts as out-of-band swaps (the nav polls this)."""
     context = {
         "my_work": access.my_work(request.user).count(),
@@ -180,7 +172,7 @@ def counts(request: InboxRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def claim(request: InboxRequest, pk: int) -> HttpResponse:
+def claim(request: HtmxRequest, pk: int) -> HttpResponse:
     item = access.work_item_for(request.user, pk)
     try:
         engine.work_item_claim(item, by=request.user)
@@ -193,7 +185,7 @@ def claim(request: InboxRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def release(request: InboxRequest, pk: int) -> HttpResponse:
+def release(request: HtmxRequest, pk: int) -> HttpResponse:
     item = access.work_item_for(request.user, pk, WorkItem.objects.select_related("assignee_group"))
     try:
         engine.work_item_release(item, by=request.user)
@@ -205,7 +197,7 @@ def release(request: InboxRequest, pk: int) -> HttpResponse:
 
 
 def answer_action(
-    request: InboxRequest, pk: int, *, fallback: str, done: str = "", error: str = ""
+    request: HtmxRequest, pk: int, *, fallback: str, done: str = "", error: str = ""
 ) -> HttpResponse:
     """htmx: the item's queue row as it is now, with the outcome in it. Otherwise a
     message and a redirect to `next` (when it is a page of this site) or `fallback`."""
@@ -230,7 +222,7 @@ def answer_action(
 
 
 def render_list(
-    request: InboxRequest, page_template: str, fragment: str, context: dict[str, Any]
+    request: HtmxRequest, page_template: str, fragment: str, context: dict[str, Any]
 ) -> HttpResponse:
     htmx = request.htmx
     template = fragment if htmx and not htmx.history_restore_request else page_template
@@ -239,7 +231,7 @@ def render_list(
     return render(request, template, context)
 
 
-def paginate(request: InboxRequest, rows: QuerySet) -> Page:
+def paginate(request: HtmxRequest, rows: QuerySet) -> Page:
     """One page of `rows`: the page's ids first (cheap even deep into 100,000 rows),
     then only those rows with their related data."""
     page = Paginator(rows.values_list("pk", flat=True), PER_PAGE).get_page(request.GET.get("page"))
@@ -260,7 +252,7 @@ def queue_tabs(user: User, groups: list[Group]) -> list[tuple[Group, int]]:
     return [(group, waiting.get(group.pk, 0)) for group in groups]
 
 
-def safe_next(request: InboxRequest) -> str:
+def safe_next(request: HtmxRequest) -> str:
     url = request.POST.get("next", "")
     safe = url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -18,26 +18,27 @@ from orchestrations.models import Run
 
 from .. import access, run_context, services
 from ..forms import CommentForm
-from .work_item import HtmxHttpRequest, comments_context, render_comments
+from ..htmx import HtmxRequest
+from .work_item import comments_context, render_comments
 
 COMMENT_ADDED = "comment-added"
 
 
-def get_run(request: HtmxHttpRequest, pk: int) -> Run:
+def get_run(request: HtmxRequest, pk: int) -> Run:
     runs = Run.objects.select_related("orchestration", "version", "started_by")
     return access.run_for(request.user, pk, runs)
 
 
 @login_required
 @require_GET
-def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def detail(request: HtmxRequest, pk: int) -> HttpResponse:
     run = get_run(request, pk)
     return render_page(request, run)
 
 
 @login_required
 @require_POST
-def comment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def comment(request: HtmxRequest, pk: int) -> HttpResponse:
     run = get_run(request, pk)
     form = CommentForm(request.POST)
     added = form.is_valid()
@@ -54,7 +55,7 @@ def comment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def render_page(
-    request: HtmxHttpRequest, run: Run, *, comment_form: Form | None = None
+    request: HtmxRequest, run: Run, *, comment_form: Form | None = None
 ) -> HttpResponse:
     user = request.user
     definition = version_definition(run.version)

@@ -11,13 +11,12 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
-from django_htmx.middleware import HtmxDetails
 
 from orchestrations import engine
 from orchestrations.engine.definition import StepDef, version_definition
@@ -26,12 +25,7 @@ from orchestrations.status import RunStatus, StepRunStatus, WorkItemStatus
 
 from .. import access, run_context, services
 from ..forms import CommentForm, ReassignForm, step_form, typed_values
-from ..htmx import work_changed
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
+from ..htmx import HtmxRequest, work_changed
 
 SEEN_SALT = "inbox.work-item.seen"
 SEEN_MAX_AGE = 14 * 24 * 3600
@@ -49,13 +43,13 @@ ITEM_RELATED = (
 )
 
 
-def get_item(request: HtmxHttpRequest, pk: int) -> WorkItem:
+def get_item(request: HtmxRequest, pk: int) -> WorkItem:
     return access.work_item_for(request.user, pk, WorkItem.objects.select_related(*ITEM_RELATED))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def detail(request: HtmxRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return render_page(request, get_item(request, pk))
     try:
@@ -86,7 +80,7 @@ def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def save_draft(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def save_draft(request: HtmxRequest, pk: int) -> HttpResponse:
     item = get_item(request, pk)
     try:
         services.work_item_save_draft(item, by=request.user, data=request.POST)
@@ -105,7 +99,7 @@ def save_draft(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def reassign(request: HtmxRequest, pk: int) -> HttpResponse:
     item = get_item(request, pk)
     if not engine.can_reassign(request.user, item):
         raise PermissionDenied("You may not reassign this item.")
@@ -129,7 +123,7 @@ def reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def comment(request: HtmxRequest, pk: int) -> HttpResponse:
     item = get_item(request, pk)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -149,7 +143,7 @@ def comment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def render_page(
-    request: HtmxHttpRequest,
+    request: HtmxRequest,
     item: WorkItem,
     *,
     form: Form | None = None,
@@ -210,7 +204,7 @@ def render_page(
     return render(request, "inbox/work_item.html", context, status=status)
 
 
-def refuse_stale(request: HtmxHttpRequest, item: WorkItem, message: str) -> HttpResponse:
+def refuse_stale(request: HtmxRequest, item: WorkItem, message: str) -> HttpResponse:
     """The page as it is now, the refusal on top and the values typed still in place."""
     messages.error(request, message)
     values = typed_values(fields_of(step_of(item)), request.POST)
@@ -222,7 +216,7 @@ def seen_token(user: Any, item: WorkItem) -> str:
     return signing.dumps([item.pk, user.pk], salt=SEEN_SALT)
 
 
-def saw_page(request: HtmxHttpRequest, pk: int) -> bool:
+def saw_page(request: HtmxRequest, pk: int) -> bool:
     try:
         seen = signing.loads(request.POST.get("_seen", ""), salt=SEEN_SALT, max_age=SEEN_MAX_AGE)
     except signing.BadSignature:
@@ -230,16 +224,16 @@ def saw_page(request: HtmxHttpRequest, pk: int) -> bool:
     return bool(seen == [pk, request.user.pk])
 
 
-def htmx_aware_redirect(request: HtmxHttpRequest, url: str) -> HttpResponse:
+def htmx_aware_redirect(request: HtmxRequest, url: str) -> HttpResponse:
     """A redirect; for htmx, one the browser follows as a full page load."""
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def render_draft_status(request: HtmxHttpRequest, item: WorkItem, **context: Any) -> HttpResponse:
+def render_draft_status(request: HtmxRequest, item: WorkItem, **context: Any) -> HttpResponse:
     return render(request, "inbox/partials/_wi_draft_status.html", {"item": item, **context})
 
 
-def render_comments(request: HtmxHttpRequest, run: Any, form: Form, action: str) -> HttpResponse:
+def render_comments(request: HtmxRequest, run: Any, form: Form, action: str) -> HttpResponse:
     """htmx's answer to a comment: the section swapped whole, the focus back in the box
     (empty for the next comment, or next to its error) rather than lost."""
     form.fields["body"].widget.attrs["autofocus"] = True
