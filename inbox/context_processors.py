@@ -14,9 +14,6 @@ def inbox_counts(request: HttpRequest) -> dict[str, Any]:
     def compute() -> dict[str, int]:
         from . import access
 
-        return {
-            "my_work": access.my_work(user).count(),
-            "queues": access.queues_waiting(user).count(),
-        }
+        return access.nav_counts(user)
 
     return {"inbox_counts": SimpleLazyObject(compute)}

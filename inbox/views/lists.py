@@ -18,6 +18,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -50,13 +51,18 @@ def my_work(request: HtmxRequest) -> HttpResponse:
     rows = filters.apply(items).select_related(*ITEM_ROW_RELATED).order_by(*DUE_ORDER)
     # Lazy: only the full page reads them, never the polled fragment.
     today_delegations = Delegation.objects.active_on(access.today())
-    context = {
+    page = paginate(request, rows)
+    context: dict[str, Any] = {
         "nav": "my-work",
         "filters": filters,
-        "page": paginate(request, rows),
+        "page": page,
         "covering": today_delegations.filter(delegate=user).select_related("user"),
         "away": today_delegations.filter(user=user).select_related("delegate"),
     }
+    if not filters.active:  # the nav's My work count is this list's length: count once
+        context["inbox_counts"] = SimpleLazyObject(
+            lambda: access.nav_counts(user, my_work_count=page.paginator.count)
+        )
     return render_list(request, "inbox/my_work.html", "inbox/partials/_work_table.html", context)
 
 
@@ -163,11 +169,7 @@ WHERE_IS_IT_NOW = (
 @require_GET
 def counts(request: HtmxRequest) -> HttpResponse:
     """The two nav counts as out-of-band swaps (the nav polls this)."""
-    context = {
-        "my_work": access.my_work(request.user).count(),
-        "queues": access.queues_waiting(request.user).count(),
-    }
-    return render(request, "inbox/partials/_counts.html", context)
+    return render(request, "inbox/partials/_counts.html", access.nav_counts(request.user))
 
 
 @login_required
