@@ -16,10 +16,11 @@ from typing import Any
 
 from django.utils.dateparse import parse_duration
 
+from orchestrations.definition.schema import END
+
 from .durations import duration_words
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
-END = "end"
 MOVE_LABELS = ("Position", "Stage")
 
 

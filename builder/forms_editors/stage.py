@@ -7,13 +7,12 @@ from typing import Any
 from django import forms
 from django.urls import reverse
 
+from orchestrations.definition.schema import END
 from orchestrations.models import Stage
 
 from .. import scopes
 from ..forms_designer import EditorForm, mark_invalid, unique_key_error
 from .conditions import check_errors, live_check, wide
-
-END = "end"
 
 
 class StageForm(EditorForm):
