@@ -143,14 +143,6 @@ def owned_records(user: Any) -> Q:
     return condition
 
 
-def record_owner(record: Any) -> Any:
-    """The user who owns `record`, or None when its model has no owner."""
-    for model, field_name in owner_fields():
-        if isinstance(record, model):
-            return getattr(record, field_name, None)
-    return None
-
-
 @lru_cache(maxsize=1)
 def owner_fields() -> tuple[tuple[type[models.Model], str], ...]:
     """(model, field) pairs naming who owns a record: the field a model names in
