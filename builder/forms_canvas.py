@@ -1,42 +1,21 @@
 """Forms of the orchestrations list and the canvas: create an orchestration, add a
-stage, add a step. Keys are derived from names (lower-case, underscores) and made
-unique; only the orchestration's key can be edited here."""
+stage, add a step. Keys are derived from names (`builder.keys`) and made unique;
+only the orchestration's key can be edited here."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Iterable
 from typing import Any
 
 from django import forms
 from django.core.validators import validate_slug
 from django.db import transaction
-from django.utils.text import slugify
 
 from orchestrations.definition.schema import END
 from orchestrations.models import Orchestration, Stage, Step, Version
 from orchestrations.models.choices import StepKind
 
 from .canvas import next_position
-
-KEY_LENGTH = 64
-
-
-def derive_key(name: str, taken: Iterable[str], prefix: str, reserved: Collection[str] = ()) -> str:
-    """A key for `name`: "Kick-off call!" → "kick_off_call", starting with a letter
-    (else `prefix`_…), not a `reserved` word (else …_`prefix`: "End" → "end_stage"),
-    not in `taken` (else …_2, …_3)."""
-    base = re.sub(r"[^a-z0-9]+", "_", slugify(name)).strip("_")
-    if not base[:1].isalpha():
-        base = f"{prefix}_{base}".rstrip("_")
-    if base in reserved:
-        base = f"{base}_{prefix}"
-    base = base[: KEY_LENGTH - 4].rstrip("_")
-    taken = set(taken)
-    key, n = base, 2
-    while key in taken:
-        key, n = f"{base}_{n}", n + 1
-    return key
+from .keys import KEY_LENGTH, derive_key
 
 
 class OrchestrationCreateForm(forms.Form):

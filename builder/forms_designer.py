@@ -3,7 +3,6 @@ editor serves input variables on the Trigger & inputs page)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
@@ -13,6 +12,8 @@ from django.db.models import Model, QuerySet
 from orchestrations.fields import FieldDef, clean_values
 from orchestrations.models import Form, FormField, InputVariable
 from orchestrations.models.choices import FieldType
+
+from .keys import key_from
 
 CHOICE_TYPES = (FieldType.CHOICE, FieldType.MULTI_CHOICE)
 
@@ -38,14 +39,6 @@ def mark_invalid(form: forms.BaseForm) -> None:
             if f"{auto_id}-error" not in described:
                 described.append(f"{auto_id}-error")
             attrs["aria-describedby"] = " ".join(described)
-
-
-def key_from(text: str) -> str:
-    """A key derived from a label or name: "Start date" → "start_date"."""
-    key = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-    if key and not key[0].isalpha():
-        key = f"f_{key}"
-    return key[:64]
 
 
 def unique_key_error(queryset: QuerySet[Any], key: str, instance: Model, what: str) -> str | None:

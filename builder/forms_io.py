@@ -15,6 +15,8 @@ from django import forms
 
 from orchestrations.models import Orchestration
 
+from .keys import numbered
+
 MAX_BYTES = 1024 * 1024
 JSON_TYPES = ("application/json", "text/json")
 
@@ -149,11 +151,9 @@ class ImportForm(forms.Form):
 
 def _free_key(key: str) -> str:
     key = key[:60]
-    taken = set(Orchestration.objects.filter(key__startswith=key).values_list("key", flat=True))
-    candidate, n = key, 2
-    while candidate in taken:
-        candidate, n = f"{key}_{n}", n + 1
-    return candidate
+    return numbered(
+        key, Orchestration.objects.filter(key__startswith=key).values_list("key", flat=True)
+    )
 
 
 def _size(n: int) -> str:
