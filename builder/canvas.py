@@ -52,6 +52,19 @@ def canvas_stages(version: Version, only: Collection[int] | None = None) -> list
     return stages
 
 
+def columns_naming(stages: list[Stage], pk: int) -> list[Stage]:
+    """Of `stages` (from `canvas_stages`), the columns that show stage `pk` or its name:
+    its own, the one before it (its run goes on to the next stage) and those whose
+    decision, default or fault path lead to it."""
+    return [
+        s
+        for s in stages
+        if pk in (s.pk, s.default_target_id, s.fault_target_id)
+        or getattr(getattr(s, NEXT_STAGE, None), "pk", None) == pk
+        or any(o.target_id == pk for o in s.outcomes.all())
+    ]
+
+
 def next_stage(stage: Stage) -> Stage | None:
     """The stage after `stage` in order (read from `canvas_stages` when it loaded it)."""
     if hasattr(stage, NEXT_STAGE):

@@ -32,7 +32,7 @@ from ..access import (
     refuse_unless_draft,
     version_context,
 )
-from ..canvas import canvas_stages, canvas_steps, draft_change
+from ..canvas import canvas_stages, canvas_steps, columns_naming, draft_change
 from ..forms_editors import (
     END,
     OutcomeFormSet,
@@ -104,11 +104,11 @@ def stage_edit(request: HtmxRequest, pk: int) -> HttpResponse:
                 return refused
             if not request.htmx:
                 return _saved_redirect(request, "builder:stage-edit", pk)
-            # Other columns name this stage in where their runs go: all are shown again.
-            columns = canvas_stages(version)
-            stage = next(s for s in columns if s.pk == pk)
+            # Other columns name this stage in where their runs go: they are shown again.
+            stages = canvas_stages(version)
+            stage = next(s for s in stages if s.pk == pk)
             form, outcomes = StageForm(instance=stage), _outcomes(stage, editable)
-            context = {"saved": True, "columns": columns}
+            context = {"saved": True, "columns": columns_naming(stages, pk)}
             return definition_changed(
                 _editor(
                     request,
