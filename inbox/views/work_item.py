@@ -111,7 +111,7 @@ def reassign(request: HtmxRequest, pk: int) -> HttpResponse:
             # The item closed meanwhile: the page, reloaded, shows how and why.
             messages.error(request, str(refusal))
             return htmx_aware_redirect(request, reverse("inbox:work-item", args=[pk]))
-        messages.success(request, f"Reassigned to {target_name(form.target)}.")
+        messages.success(request, f"Reassigned to {run_context.person(form.target)}.")
         still_visible = access.work_items_for(request.user).filter(pk=pk).exists()
         url = reverse("inbox:work-item", args=[pk]) if still_visible else reverse("inbox:my-work")
         return work_changed(htmx_aware_redirect(request, url))
@@ -318,7 +318,3 @@ def next_item_url(user: Any) -> str:
     if next_pk is None:
         return reverse("inbox:my-work")
     return reverse("inbox:work-item", args=[next_pk])
-
-
-def target_name(target: Any) -> str:
-    return run_context.person(target) if hasattr(target, "get_username") else str(target)
