@@ -231,10 +231,10 @@ def _page(
 ) -> HttpResponse:
     context.setdefault("add_form", InputVariableForm(siblings=version.inputs.all()))
     context.setdefault("name_form", OrchestrationNameForm(instance=version.orchestration))
-    inputs = list(version.inputs.all())
+    inputs = _inputs(version) | {"fields": list(version.inputs.all())}  # read once, used twice
     page = version_context(
-        version, "trigger", trigger_form=trigger_form, **_inputs(version),
-        required_without_default=[s for s in inputs if s.required and s.default is None],
+        version, "trigger", trigger_form=trigger_form, **inputs,
+        required_without_default=[s for s in inputs["fields"] if s.required and s.default is None],
         start_url=reverse("builder:run-start", args=[version.orchestration_id]), **context,
     )  # fmt: skip
     return render(request, "builder/trigger.html", page)
