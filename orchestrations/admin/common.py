@@ -12,6 +12,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from ..naming import person_name
+
 STATUS_COLOURS = {
     "error": "#ba2121",
     "suspended": "#b26b00",
@@ -51,9 +53,7 @@ def pretty_json(value: Any) -> str:
 
 
 def person(user: Any) -> str:
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.get_username()
+    return person_name(user, nobody="—")
 
 
 def person_column(field: str, description: str) -> Any:
