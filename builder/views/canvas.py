@@ -124,7 +124,7 @@ def stage_add(request: HtmxRequest, pk: int) -> HttpResponse:
         return redirect(_canvas_url(pk, f"stage-{stage.pk}"))
     # The new column goes at the end; the one before it now leads to it.
     before = version.stages.filter(position__lt=stage.position).order_by("-position")
-    new_column = _columns(request, version, {stage.pk}).replace(' hx-swap-oob="true"', "", 1)
+    new_column = _columns(request, version, {stage.pk}, oob=False)
     html = f'<div hx-swap-oob="beforeend:#stage-list">{new_column}</div>'
     html += _columns(request, version, set(before.values_list("pk", flat=True)[:1]))
     html += _fragment(request, "_canvas_add_stage.html", version=version)
