@@ -12,16 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from ..models import Delegation
 from ..naming import person_name
-from .notifications import send_after_commit
+from .notifications import absolute_url, send_after_commit
 
 # A → B → C is a chain (B is away too); more hops than this means a misconfiguration,
 # and the work stays with the last person reached.
@@ -120,7 +118,7 @@ def notify_delegate(delegation: Delegation) -> None:
         f"Their note: {delegation.note}" if delegation.note else "",
         f"Work assigned to {who} in that time comes to you, and you can act on their "
         "open items on their behalf.",
-        f"Your work: {_absolute_url('inbox:my-work')}",
+        f"Your work: {absolute_url(['inbox:my-work'])}",
     ]
     send_after_commit(
         [delegation.delegate.email],
@@ -187,10 +185,3 @@ def range_phrase(starts_on: dt.date, ends_on: dt.date) -> str:
     if starts_on == ends_on:
         return f"on {day_phrase(starts_on)}"
     return f"from {day_phrase(starts_on)} to {day_phrase(ends_on)}"
-
-
-def _absolute_url(name: str) -> str:
-    try:
-        return settings.SITE_URL.rstrip("/") + reverse(name)
-    except NoReverseMatch:
-        return settings.SITE_URL

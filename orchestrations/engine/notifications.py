@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,18 +20,19 @@ User = get_user_model()
 
 
 def work_item_url(item: WorkItem) -> str:
-    return _absolute_url(["inbox:work-item", "admin:orchestrations_workitem_change"], item.pk)
+    return absolute_url(["inbox:work-item", "admin:orchestrations_workitem_change"], item.pk)
 
 
 def run_url(run: Run) -> str:
-    return _absolute_url(["inbox:run-detail", "admin:orchestrations_run_change"], run.pk)
+    return absolute_url(["inbox:run-detail", "admin:orchestrations_run_change"], run.pk)
 
 
-def _absolute_url(names: list[str], pk: int) -> str:
-    """The first of `names` that this installation serves (the inbox is optional)."""
+def absolute_url(names: list[str], *args: Any) -> str:
+    """The first of `names` that this installation serves (the inbox is optional), else
+    the site's root."""
     for name in names:
         try:
-            return settings.SITE_URL.rstrip("/") + reverse(name, args=[pk])
+            return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
         except NoReverseMatch:
             continue
     return settings.SITE_URL
