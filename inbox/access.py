@@ -23,11 +23,11 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 
+from orchestrations.engine.work_items import REASSIGN_PERMISSION
 from orchestrations.models import Delegation, Orchestration, Run, WorkItem
 from orchestrations.models.choices import TriggerType
 from orchestrations.status import OPEN_WORK_ITEM_STATUSES, VersionStatus, WorkItemStatus
 
-REASSIGN_PERMISSION = "orchestrations.reassign_workitem"
 START_PERMISSION = "orchestrations.add_run"
 DESIGN_PERMISSION = "orchestrations.change_orchestration"
 VIEW_RUNS_PERMISSION = "orchestrations.view_run"

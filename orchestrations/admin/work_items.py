@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from ..engine.work_items import REASSIGN_PERMISSION
 from ..models import WorkItem
 from .actions import CONFIRMED, reassign_items, reassign_work_items, render_reassign
 from .common import (
@@ -50,7 +51,7 @@ class WorkItemAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).select_related(*self.list_select_related)
 
     def has_reassign_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("orchestrations.reassign_workitem")
+        return request.user.has_perm(REASSIGN_PERMISSION)
 
     @admin.display(description="work item", ordering="pk")
     def item(self, obj: WorkItem) -> str:

@@ -29,6 +29,10 @@ class AlreadyClaimedError(TransitionRefused):
         self.claimed_by = claimed_by
 
 
+# Support staff who may reassign (and release) anybody's work item, and see every one.
+REASSIGN_PERMISSION = "orchestrations.reassign_workitem"
+
+
 def can_act_on(user: Any, item: WorkItem) -> bool:
     """The assignee, the holder, or (for a team queue) any member of the team."""
     if item.assignee_user_id == user.pk or item.claimed_by_id == user.pk:
@@ -37,7 +41,7 @@ def can_act_on(user: Any, item: WorkItem) -> bool:
 
 
 def can_reassign(user: Any, item: WorkItem) -> bool:
-    return user.has_perm("orchestrations.reassign_workitem") or can_act_on(user, item)
+    return user.has_perm(REASSIGN_PERMISSION) or can_act_on(user, item)
 
 
 def work_item_claim(item: WorkItem, *, by: Any) -> WorkItem:
@@ -66,7 +70,7 @@ def work_item_release(item: WorkItem, *, by: Any, reason: str = "") -> WorkItem:
         _refuse_closed(item)
         if item.status != WorkItemStatus.CLAIMED:
             raise TransitionRefused("This item is not claimed by anybody.")
-        if item.claimed_by_id != by.pk and not by.has_perm("orchestrations.reassign_workitem"):
+        if item.claimed_by_id != by.pk and not by.has_perm(REASSIGN_PERMISSION):
             raise NotAllowed(f"Only {person_name(item.claimed_by)} can release this item.")
         item.release(by=by, message=reason or "Released back to the queue.")
         item.save()
