@@ -179,7 +179,7 @@ def show_value(value: Any, field_type: str = "") -> Shown:
 
 def labelled_values(step: StepDef | None, values: dict[str, Any]) -> list[tuple[str, Shown]]:
     """(label, value) pairs in the form's order; outputs the form does not name follow."""
-    fields: tuple[FieldDef, ...] = step.form.fields if step and step.form else ()
+    fields: tuple[FieldDef, ...] = step.fields if step else ()
     pairs = [(f.label, show_value(values.get(f.key), f.type)) for f in fields]
     known = {f.key for f in fields}
     pairs += [

@@ -33,7 +33,7 @@ def work_item_save_draft(item: WorkItem, *, by: Any, data: Mapping[str, Any]) ->
     if not can_act_on(by, item) and access.acting_for(by, item) is None:
         raise NotAllowed("This item is not yours to work on.")
     step = version_definition(item.run.version).step_by_id[item.step_run.step_id]
-    values = typed_values(step.form.fields if step.form else (), data)
+    values = typed_values(step.fields, data)
     saved = (
         WorkItem.objects.filter(pk=item.pk, status__in=OPEN_WORK_ITEM_STATUSES)
         .filter(Q(claimed_by__isnull=True) | Q(claimed_by=by))

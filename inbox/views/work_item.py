@@ -68,7 +68,7 @@ def detail(request: HtmxRequest, pk: int) -> HttpResponse:
             item, by=request.user, data=request.POST, on_behalf_of=acting_for
         )
     except ValidationError:
-        form = step_form(fields_of(step), data=request.POST)
+        form = step_form(step.fields, data=request.POST)
         form.is_valid()  # the same form the engine validated with: the same messages
         return render_page(request, item, form=form)
     except (engine.TransitionRefused, engine.NotAllowed) as refusal:
@@ -171,7 +171,7 @@ def render_page(
     last_round = previous_round(item) if can_act and form is None and not form_values else None
     if form is None and (item.is_open or form_values):
         values = form_values or item.draft_data or (last_round.data if last_round else None)
-        form = step_form(fields_of(step), values=values)
+        form = step_form(step.fields, values=values)
     context = {
         "nav": "my-work",
         "item": item,
@@ -207,7 +207,7 @@ def render_page(
 def refuse_stale(request: HtmxRequest, item: WorkItem, message: str) -> HttpResponse:
     """The page as it is now, the refusal on top and the values typed still in place."""
     messages.error(request, message)
-    values = typed_values(fields_of(step_of(item)), request.POST)
+    values = typed_values(step_of(item).fields, request.POST)
     return render_page(request, item, form_values=values, status=409)
 
 
@@ -293,10 +293,6 @@ def closed_because(item: WorkItem) -> str:
 
 def step_of(item: WorkItem) -> StepDef:
     return version_definition(item.run.version).step_by_id[item.step_run.step_id]
-
-
-def fields_of(step: StepDef) -> tuple[Any, ...]:
-    return step.form.fields if step.form else ()
 
 
 def completed_message(item: WorkItem, step: StepDef) -> str:

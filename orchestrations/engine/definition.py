@@ -56,15 +56,18 @@ class StepDef:
     def is_interactive(self) -> bool:
         return self.kind == StepKind.INTERACTIVE
 
+    @property
+    def fields(self) -> tuple[FieldDef, ...]:
+        """The fields of the step's form; none for a step without a form."""
+        return self.form.fields if self.form is not None else ()
+
     def retry_delay(self, failures: int) -> timedelta:
         seconds = self.retry_backoff_seconds * 2 ** max(failures - 1, 0)
         return timedelta(seconds=min(seconds, 3600))
 
     def output_types(self) -> dict[str, str]:
         """Output name → field type, for outputs this step is known to produce."""
-        if self.form is not None:
-            return {f.key: f.type for f in self.form.fields}
-        return {}
+        return {f.key: f.type for f in self.fields}
 
 
 @dataclass(frozen=True)

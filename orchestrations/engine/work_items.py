@@ -105,7 +105,7 @@ def work_item_complete(
         _refuse_unless_running(run, item)
         definition = version_definition(run.version)
         step = definition.step_by_id[item.step_run.step_id]
-        cleaned = clean_values(step.form.fields if step.form else (), data)
+        cleaned = clean_values(step.fields, data)
         item.complete(
             by=by, data=cleaned, on_behalf_of=on_behalf_of, message=_completed(by, on_behalf_of)
         )
