@@ -120,6 +120,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Seconds; well within the outbox's claim (60 s), so a hung server is not sent to twice.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Handoff <handoff@localhost>")
 SUPPORT_EMAILS = env.list("HANDOFF_SUPPORT_EMAILS", default=[])
 # Absolute address used in email links, e.g. https://handoff.example.com
@@ -149,18 +151,36 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Two queues: background actions go to "handoff.actions" (engine.dispatch); everything
+# else (the sweeper, outbox deliveries) to this one, consumed by a worker of its own so
+# that it never waits behind long actions.
+CELERY_TASK_DEFAULT_QUEUE = "handoff.control"
+# A publish after commit must not hang a request while the broker is down: the outbox
+# keeps the message and the sweeper sends it.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker blip must not cancel bodies that are running (their lease decides).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+HANDOFF_SWEEP_SECONDS = env.float("HANDOFF_SWEEP_SECONDS", default=5)
 CELERY_BEAT_SCHEDULE = {
     "sweep": {
         "task": "orchestrations.tasks.sweep",
-        "schedule": timedelta(seconds=env.int("HANDOFF_SWEEP_SECONDS", default=15)),
+        "schedule": timedelta(seconds=HANDOFF_SWEEP_SECONDS),
+        # A sweep not started within one interval is superseded by the next one.
+        "options": {"expires": HANDOFF_SWEEP_SECONDS},
     },
 }
 
 # Orchestration engine
 HANDOFF_MAX_STAGE_VISITS = env.int("HANDOFF_MAX_STAGE_VISITS", default=20)
 HANDOFF_HTTP_ALLOWED_HOSTS = env.list("HANDOFF_HTTP_ALLOWED_HOSTS", default=[])
+# The time limit of one background attempt: past it the body is stopped and the
+# attempt fails as timed out (and is retried per the step's policy).
 HANDOFF_ACTION_TIMEOUT_SECONDS = env.int("HANDOFF_ACTION_TIMEOUT_SECONDS", default=300)
+# The lease a running attempt holds, renewed by its worker every third of it: a worker
+# that dies is noticed within a lease plus one sweep.
+HANDOFF_LEASE_SECONDS = env.float("HANDOFF_LEASE_SECONDS", default=15)
 
 LOGGING = {
     "version": 1,

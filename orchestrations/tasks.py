@@ -1,9 +1,13 @@
-"""Celery tasks: one-line wrappers around engine functions."""
+"""Celery tasks: one-line wrappers around engine functions.
+
+`execute_step` goes to the actions queue (engine.dispatch.ACTIONS_QUEUE); the others
+to the default queue (settings.CELERY_TASK_DEFAULT_QUEUE), which a worker of its own
+consumes, so that the sweeper and the outbox never wait behind long actions.
+"""
 
 from celery import shared_task
-from django.core.mail import send_mail
 
-from . import engine
+from . import engine, outbox
 
 
 @shared_task(acks_late=True)
@@ -16,6 +20,6 @@ def sweep() -> dict[str, int]:
     return engine.sweep()
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_email(recipients: list[str], subject: str, body: str) -> None:
-    send_mail(subject, body, None, recipients)
+@shared_task
+def deliver_outbox(ids: list[int], claim: str) -> int:
+    return outbox.deliver_claimed(ids, claim)

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime, parse_duration
 
@@ -26,14 +25,16 @@ from .registry import ActionContext, ActionInput, ActionResult, action
     },
     outputs=["sent_to"],
 )
-def send_email(ctx: ActionContext, to: Any, subject: str, body: str) -> dict:
-    """Send a plain-text email."""
+def send_email(ctx: ActionContext, to: Any, subject: str, body: str) -> ActionResult:
+    """Send a plain-text email (through the outbox, with the step's completion: once)."""
     recipients = [to] if isinstance(to, str) else [str(r) for r in to]
     recipients = [r for r in recipients if r]
     if not recipients:
         raise ValueError("send_email: 'to' is empty.")
-    send_mail(subject, body, None, recipients)
-    return {"sent_to": recipients}
+    return ActionResult(
+        outputs={"sent_to": recipients},
+        emails=[{"to": recipients, "subject": str(subject), "body": str(body)}],
+    )
 
 
 class HttpActionError(Exception):
@@ -59,7 +60,8 @@ def http_request(
     headers: dict | None = None,
     timeout: float = 10,
 ) -> dict:
-    """Call an HTTP endpoint with a JSON body; a 4xx/5xx answer fails the attempt."""
+    """Call an HTTP endpoint with a JSON body; a 4xx/5xx answer fails the attempt.
+    Sends the attempt's `Idempotency-Key` header (unless `headers` gives one)."""
     host = urlsplit(url).hostname or ""
     allowed = settings.HANDOFF_HTTP_ALLOWED_HOSTS
     if "*" not in allowed and host not in allowed:
@@ -67,6 +69,8 @@ def http_request(
     body = None if json is None else _dumps(json)
     request = urllib.request.Request(url, data=body, method=method.upper())
     request.add_header("Accept", "application/json")
+    if ctx.idempotency_key:  # the same on a re-run of this attempt, so the service can tell
+        request.add_header("Idempotency-Key", ctx.idempotency_key)
     if body is not None:
         request.add_header("Content-Type", "application/json")
     for name, value in (headers or {}).items():

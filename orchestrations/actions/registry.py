@@ -44,24 +44,35 @@ class Action:
 
 @dataclass
 class ActionContext:
-    """What an action may look at: the run, its record and the condition namespaces."""
+    """What an action may look at: the run, its record and the condition namespaces.
+
+    `idempotency_key` names this attempt: pass it to the service you call (e.g. as an
+    `Idempotency-Key` header) so that it can recognise the same request made again. It
+    stays the same when the attempt runs again because its worker was lost after the
+    call, and changes for a retry after a failure. `attempt` counts the step's attempts.
+    """
 
     run: Any
     step_run: Any
     record: Any
     namespaces: Mapping[str, Any]
     attempt: int
+    idempotency_key: str = ""
 
 
 @dataclass
 class ActionResult:
     """Outputs plus effects the engine applies when it records the step's completion,
-    in the same transaction: fields of the run's record, run variables, or a wait."""
+    in the same transaction: fields of the run's record, run variables, emails, or a
+    wait."""
 
     outputs: dict[str, Any] = field(default_factory=dict)
     record_updates: dict[str, Any] = field(default_factory=dict)
     variables: dict[str, Any] = field(default_factory=dict)
     wait_until: datetime | None = None
+    # {"to": [addresses], "subject": …, "body": …}: sent through the outbox once the
+    # completion commits, so exactly once even if the body runs again.
+    emails: list[dict[str, Any]] = field(default_factory=list)
 
 
 _REGISTRY: dict[str, Action] = {}

@@ -1,8 +1,8 @@
 """The orchestration engine's public API (see docs/python-api.md).
 
 Every function locks the run's row, re-reads it, changes state through FSM
-transitions (each one recorded as a RunEvent) and leaves side effects (email,
-Celery messages) for after the commit.
+transitions (each one recorded as a RunEvent) and writes side effects (email,
+Celery messages) to the outbox, which sends them after the commit.
 """
 
 from ..exceptions import (
@@ -13,7 +13,7 @@ from ..exceptions import (
     VersionLockedError,
     WorkItemClosedError,
 )
-from .background import step_execute, sweep
+from .background import step_execute
 from .runs import (
     DuplicateRunError,
     run_cancel,
@@ -22,6 +22,7 @@ from .runs import (
     run_suspend,
     step_retry,
 )
+from .sweeper import sweep
 from .triggers import record_saved
 from .work_items import (
     AlreadyClaimedError,

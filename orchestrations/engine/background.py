@@ -1,86 +1,120 @@
 """Running background steps: claim, act outside any transaction, record the result.
 
-dispatch ─► execute_step(token) ─ claim (compare-and-set) ─► action ─► record
-                                              │ lost                    │ error
-                               the sweeper re-dispatches        retry with backoff,
-                               (new token)                      then error / fault path
+outbox ─► execute_step(token) ─ claim (leases.py) ─► action, watched ─► record
+                                   │ stale / suspended        │ error, timeout
+                                   ▼                          ▼
+                          nothing runs (parked until   retry with backoff,
+                          the run resumes)             then error / fault path
+
+A lost message or a dead worker is the sweeper's (sweeper.py). Delivery semantics:
+the claim, the result and every effect applied with it are recorded exactly once;
+the body is at least once (a worker can die after the body and before the result is
+stored), so it receives an idempotency key that stays the same when the same attempt
+runs again.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from ..actions import ActionContext, ActionResult, get_action
 from ..events import record_event
 from ..models import Run, StepRun
+from ..models.choices import StepKind
 from ..status import RunStatus, StepRunStatus
 from .context import run_context
 from .definition import version_definition
-from .dispatch import schedule_attempt
+from .dispatch import park, schedule_attempt
+from .leases import ActionTimedOut, Claim, LeaseLost, Watchdog, attempt_claim, time_limit
 from .locking import locked_run
+from .notifications import send_after_commit
 from .progress import advance, apply_record_updates, complete_step, fail
 
 logger = logging.getLogger(__name__)
 
-# A message should be consumed within this long of falling due; past it the
-# sweeper assumes it was lost and sends a new one.
-LOST_MESSAGE_GRACE = timedelta(seconds=60)
+# Recording a result survives a database blip: the same idempotent write on a new
+# connection, after these pauses (seconds), while the heartbeat keeps the lease.
+RECORD_RETRY_PAUSES = (0.2, 0.5, 1, 2, 4, 8)
 
 
 def step_execute(step_run_id: int, token: str) -> str:
     """Run one attempt of a background step; the body of the `execute_step` task.
 
-    Claims the attempt by compare-and-set on the dispatch token, so a redelivered
-    or stale message does nothing. The action runs outside any transaction (it may
-    call slow services); its result is recorded under the run's lock.
+    Returns "done", "failed", "stale" (another message holds the step, or it no
+    longer runs), "suspended" (parked until the run resumes) or "abandoned" (the
+    lease was lost while the body ran: someone else owns the step now).
     """
-    lease = timezone.now() + timedelta(seconds=settings.HANDOFF_ACTION_TIMEOUT_SECONDS)
-    claimed = StepRun.objects.filter(
-        pk=step_run_id,
-        dispatch_token=token,
-        status=StepRunStatus.IN_PROGRESS,
-        lease_until__isnull=True,
-        held_result__isnull=True,
-    ).update(lease_until=lease)
-    if not claimed:
-        return "stale"
-    step_run = StepRun.objects.select_related(
-        "run__orchestration", "run__version", "run__started_by", "run__record_type"
-    ).get(pk=step_run_id)
-    run = step_run.run
+    claim = attempt_claim(step_run_id, token)
+    if not isinstance(claim, Claim):
+        return claim
+    with Watchdog(step_run_id, token) as watchdog:
+        try:
+            with watchdog.stoppable():
+                outcome = _run_action(claim)
+        except LeaseLost:
+            logger.warning("Step %s: the lease was lost; the body was stopped.", step_run_id)
+            return "abandoned"
+        except (ActionTimedOut, SoftTimeLimitExceeded):
+            seconds = int(time_limit().total_seconds())
+            message = f"Timed out: still running after {seconds} s."
+            _with_db_retries(attempt_failed, step_run_id, token, message)
+            return "failed"
+        except Exception as error:
+            logger.warning("Step %s attempt failed: %s", step_run_id, error, exc_info=True)
+            _with_db_retries(attempt_failed, step_run_id, token, _describe(error))
+            return "failed"
+        _with_db_retries(attempt_succeeded, step_run_id, token, outcome)
+    return "done"
+
+
+def _run_action(claim: Claim) -> ActionResult:
+    run, step_run = claim.run, claim.step_run
     definition = version_definition(run.version)
     step = definition.step_by_id[step_run.step_id]
-    try:
-        context = run_context(run, definition)
-        action = get_action(step.action)
-        inputs = {name: context.resolve(value) for name, value in step.action_inputs.items()}
-        result = action.func(
-            ActionContext(
-                run=run,
-                step_run=step_run,
-                record=context.namespaces["record"],
-                namespaces=context.namespaces,
-                attempt=step_run.failures + 1,
-            ),
-            **inputs,
-        )
-        outcome = _as_result(result)
-    except Exception as error:
-        logger.warning("Step %s attempt failed: %s", step_run_id, error, exc_info=True)
-        attempt_failed(step_run_id, token, _describe(error))
-        return "failed"
-    attempt_succeeded(step_run_id, token, outcome)
-    return "done"
+    context = run_context(run, definition)
+    action = get_action(step.action)
+    inputs = {name: context.resolve(value) for name, value in step.action_inputs.items()}
+    result = action.func(
+        ActionContext(
+            run=run,
+            step_run=step_run,
+            record=context.namespaces["record"],
+            namespaces=context.namespaces,
+            attempt=step_run.attempt,
+            idempotency_key=idempotency_key(step_run),
+        ),
+        **inputs,
+    )
+    return _as_result(result)
+
+
+def idempotency_key(step_run: StepRun) -> str:
+    """The same for every run of one attempt (a takeover after a lost worker runs it
+    again); a new one for a retry after a failure."""
+    return f"handoff-{step_run.pk}-{step_run.attempt}"
+
+
+def _with_db_retries(record: Callable[..., None], *args: Any) -> None:
+    for pause in (*RECORD_RETRY_PAUSES, None):
+        try:
+            record(*args)
+            return
+        except (OperationalError, InterfaceError) as error:
+            if pause is None:
+                raise
+            logger.warning("Recording a result failed (%s); again in %s s.", error, pause)
+            connection.close()  # the next query opens a new connection
+            time.sleep(pause)
 
 
 def attempt_succeeded(step_run_id: int, token: str, result: ActionResult) -> None:
@@ -102,6 +136,7 @@ def attempt_succeeded(step_run_id: int, token: str, result: ActionResult) -> Non
             "outputs": result.outputs,
             "record_updates": result.record_updates,
             "variables": result.variables,
+            "emails": result.emails,
         }
         if run.status == RunStatus.SUSPENDED:
             _hold(run, step_run, held)
@@ -115,27 +150,58 @@ def attempt_failed(step_run_id: int, token: str, message: str) -> None:
         if claim is None:
             return
         run, step_run = claim
-        step = version_definition(run.version).step_by_id[step_run.step_id]
-        step_run.failures += 1
-        step_run.error_message = message
-        if step_run.failures < step.retry_max_attempts:
-            delay = step.retry_delay(step_run.failures)
-            schedule_attempt(step_run, at=timezone.now() + delay)
-            step_run.save()
-            record_event(
-                run,
-                "step.retry",
-                step_run=step_run,
-                message=f"Attempt {step_run.failures} of {step.retry_max_attempts} failed: "
-                f"{message} Next attempt in {_seconds(delay)}.",
-            )
-            return
-        final = f"'{step.name}' failed after {step_run.failures} attempt(s): {message}"
-        if run.status == RunStatus.SUSPENDED:
-            _hold(run, step_run, {"error": final})
-            return
-        fail(run, step_run.stage_run, final, step_run=step_run)
-        advance(run)  # a fault path leads somewhere new
+        fail_attempt(run, step_run, message)
+
+
+def fail_attempt(run: Run, step_run: StepRun, message: str) -> None:
+    """An attempt failed (the run is locked): retry per the step's policy, or fail it."""
+    step = version_definition(run.version).step_by_id[step_run.step_id]
+    step_run.failures += 1
+    step_run.error_message = message
+    if step_run.failures < step.retry_max_attempts:
+        delay = step.retry_delay(step_run.failures)
+        schedule_attempt(step_run, at=timezone.now() + delay)
+        step_run.save()
+        record_event(
+            run,
+            "step.retry",
+            step_run=step_run,
+            message=f"Attempt {step_run.failures} of {step.retry_max_attempts} failed: "
+            f"{message} Next attempt in {_seconds(delay)}.",
+        )
+        return
+    final = f"'{step.name}' failed after {step_run.failures} attempt(s): {message}"
+    if run.status == RunStatus.SUSPENDED:
+        _hold(run, step_run, {"error": final})
+        return
+    fail(run, step_run.stage_run, final, step_run=step_run)
+    advance(run)  # a fault path leads somewhere new
+
+
+def park_attempt(run: Run, step_run: StepRun) -> None:
+    """An attempt arrived while its run is suspended: it does not start, and is sent
+    again when the run resumes (`redispatch_parked`)."""
+    park(step_run)
+    step_run.save()
+    record_event(
+        run,
+        "step.park",
+        step_run=step_run,
+        message="Not started: the run is suspended. It starts when the run resumes.",
+    )
+
+
+def redispatch_parked(run: Run) -> None:
+    """On resume: send again the attempts that arrived while the run was suspended."""
+    for step_run in StepRun.objects.filter(
+        run=run,
+        status=StepRunStatus.IN_PROGRESS,
+        dispatch_token__isnull=True,
+        held_result__isnull=True,
+        step__kind=StepKind.BACKGROUND,
+    ):
+        schedule_attempt(step_run, at=timezone.now(), fresh=False)
+        step_run.save()
 
 
 def apply_held_result(run: Any, step_run: StepRun, held: dict[str, Any]) -> None:
@@ -156,6 +222,8 @@ def apply_held_result(run: Any, step_run: StepRun, held: dict[str, Any]) -> None
     if held.get("variables"):
         run.variables = {**run.variables, **held["variables"]}
         run.save(update_fields=["variables", "updated_at"])
+    for email in held.get("emails") or []:
+        send_after_commit(email["to"], email["subject"], email["body"], run=run)
     complete_step(run, step_run, outputs=held.get("outputs") or {}, message="The action finished.")
 
 
@@ -187,34 +255,6 @@ def locked_claim(step_run_id: int, token: str) -> Iterator[tuple[Run, StepRun] |
         yield run, step_run
 
 
-def sweep() -> dict[str, int]:
-    """Re-dispatch background work whose message was lost or whose worker died, and
-    send attempts (retries, timers) that have fallen due. Runs every few seconds."""
-    now = timezone.now()
-    counts = {"lost_workers": 0, "redispatched": 0}
-    for step_run_id, token in StepRun.objects.filter(
-        status=StepRunStatus.IN_PROGRESS, lease_until__lt=now
-    ).values_list("pk", "dispatch_token"):
-        attempt_failed(step_run_id, str(token), "The worker running it stopped before finishing.")
-        counts["lost_workers"] += 1
-    due = StepRun.objects.filter(
-        Q(dispatch_token__isnull=True) | Q(next_attempt_at__lt=now - LOST_MESSAGE_GRACE),
-        status=StepRunStatus.IN_PROGRESS,
-        lease_until__isnull=True,
-        held_result__isnull=True,
-        next_attempt_at__lte=now,
-    )
-    for step_run_id, run_id in due.values_list("pk", "run_id"):
-        with locked_run(run_id):
-            step_run = due.filter(pk=step_run_id).first()
-            if step_run is None:
-                continue
-            schedule_attempt(step_run, at=now)
-            step_run.save()
-            counts["redispatched"] += 1
-    return counts
-
-
 def _as_result(value: Any) -> ActionResult:
     """The action's return value as a result whose parts are stored as JSON
     (dates become ISO text; anything else unstorable fails the attempt)."""
@@ -236,14 +276,14 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def _describe(error: Exception) -> str:
+def _describe(error: BaseException) -> str:
     text = str(error) or error.__class__.__name__
     return text if text.endswith(".") else f"{text}."
 
 
-def _seconds(delay: timedelta) -> str:
+def _seconds(delay: Any) -> str:
     seconds = int(delay.total_seconds())
     return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
 
 
-__all__ = ["step_execute", "sweep"]
+__all__ = ["step_execute"]

@@ -1,41 +1,91 @@
-"""Handing background steps to Celery, after the transaction commits."""
+"""Handing background attempts to workers: through the outbox, so that a message is
+sent after the commit that decided it, and is not lost when the broker is down."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from django.db import transaction
+from django.conf import settings
 from django.utils import timezone
 
-from ..models import StepRun
+from .. import outbox
+from ..models import OutboxKind, OutboxMessage, StepRun
 
-# Messages due later than this are not sent with a countdown (a broker may
-# redeliver long-delayed messages, e.g. Redis after its visibility timeout); the
-# sweeper sends them when they fall due.
-MAX_COUNTDOWN_SECONDS = 300
+# The queue background attempts are sent to; the sweeper and the outbox relay have
+# their own (settings.CELERY_TASK_DEFAULT_QUEUE), so they never wait behind actions.
+ACTIONS_QUEUE = "handoff.actions"
 
 
-def schedule_attempt(step_run: StepRun, *, at: datetime) -> None:
-    """Arrange for the next attempt of a background step at `at` (the caller saves).
+def schedule_attempt(step_run: StepRun, *, at: datetime, fresh: bool = True) -> None:
+    """Arrange for an attempt of a background step at `at` (the caller saves).
 
-    A fresh token makes every earlier message for this step stale, so at most one
-    attempt is ever claimed.
+    `fresh`: a new attempt (the first, a retry, a restart, a wake-up), which gets the
+    next attempt number and so a new idempotency key. Otherwise the same attempt is
+    sent again because it never finished: its message was lost, its worker died, or
+    it arrived while the run was suspended. Either way a fresh token makes every
+    earlier message for this step stale, so at most one attempt is ever claimed.
     """
-    delay = max((at - timezone.now()).total_seconds(), 0)
-    step_run.lease_until = None
-    step_run.next_attempt_at = at
-    if delay > MAX_COUNTDOWN_SECONDS:
-        step_run.dispatch_token = None  # nothing in flight: the sweeper sends it when due
-        return
+    if fresh:
+        step_run.attempt += 1
+        step_run.takeovers = 0
     token = uuid.uuid4()
     step_run.dispatch_token = token
     step_run.dispatched_at = timezone.now()
-    step_run_id = step_run.pk
-    transaction.on_commit(lambda: send_step_message(step_run_id, str(token), delay))
+    step_run.next_attempt_at = at
+    step_run.claimed_at = step_run.heartbeat_at = step_run.lease_until = None
+    step_run.worker = ""
+    outbox.enqueue(
+        OutboxKind.STEP_ATTEMPT,
+        {"step_run": step_run.pk, "token": str(token)},
+        run_id=step_run.run_id,
+        available_at=at,
+    )
 
 
-def send_step_message(step_run_id: int, token: str, countdown: float) -> None:
+def park(step_run: StepRun) -> None:
+    """Nothing in flight for this step until the run resumes (the caller saves)."""
+    step_run.dispatch_token = None
+    step_run.claimed_at = step_run.heartbeat_at = step_run.lease_until = None
+    step_run.worker = ""
+
+
+def send_step_message(step_run_id: int, token: str) -> None:
+    """Publish one attempt to the workers, with its time limits. Raises when the broker
+    cannot take it (the outbox keeps the message and sends it again)."""
     from ..tasks import execute_step
 
-    execute_step.apply_async((step_run_id, token), countdown=countdown)
+    limit = settings.HANDOFF_ACTION_TIMEOUT_SECONDS
+    execute_step.apply_async(
+        (step_run_id, token),
+        queue=ACTIONS_QUEUE,
+        retry=False,
+        # Backstops for the engine's own watchdog (engine/leases.py): Celery's soft
+        # limit interrupts a body blocked in a system call, the hard one ends a worker
+        # process that ignores everything (prefork pool only).
+        soft_time_limit=limit + 5,
+        time_limit=limit + 30,
+    )
+
+
+def actions_waiting() -> int | None:
+    """How many attempt messages wait in the broker's queue; None if it can't be asked."""
+    from kombu.exceptions import ChannelError
+
+    from config.celery import app
+
+    try:
+        with app.connection_for_read() as connection:
+            connection.ensure_connection(max_retries=1)
+            channel: Any = connection.default_channel
+            return int(channel.queue_declare(queue=ACTIONS_QUEUE, passive=True).message_count)
+    except ChannelError:
+        return 0  # no such queue: nothing was ever left in it
+    except Exception:
+        return None
+
+
+@outbox.sender(OutboxKind.STEP_ATTEMPT, after_commit="inline")
+def _send_attempt(message: OutboxMessage) -> None:
+    send_step_message(message.payload["step_run"], message.payload["token"])

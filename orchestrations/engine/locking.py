@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
+from .. import outbox
 from ..models import Run
 
 
@@ -18,8 +19,9 @@ def locked_run(run_id: int) -> Iterator[Run]:
     finishing at the same instant are applied one after the other: the second sees
     the first's result, and a stage advances (or a decision fires) exactly once.
     On SQLite, IMMEDIATE transactions give the same serialisation database-wide.
+    What the block sends (emails, attempts) is written to the outbox as it ends.
     """
-    with transaction.atomic():
+    with transaction.atomic(), outbox.collecting():
         run = (
             Run.objects.select_for_update(of=("self",))
             .select_related("orchestration", "version", "started_by", "record_type")

@@ -1,17 +1,20 @@
-"""Emails about work and runs. Composed inside the transaction, sent after commit."""
+"""Emails about work and runs: composed inside the transaction, written to the outbox
+with it, sent after the commit."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.core.mail import EmailMessage
 from django.urls import NoReverseMatch, reverse
 
+from .. import outbox
 from ..conditions import ConditionError
-from ..models import Run, WorkItem
+from ..models import OutboxKind, OutboxMessage, Run, WorkItem
 from .context import RunContext
 from .definition import StepDef
 
@@ -67,7 +70,7 @@ def notify_assignment(
         custom = f"{custom}\n\n{reason}"
     body = custom or "\n".join(line for line in lines if line)
     body = f"{body}\n\nOpen it: {work_item_url(item)}"
-    send_after_commit(recipients_of(item), subject, body)
+    send_after_commit(recipients_of(item), subject, body, run=item.run)
 
 
 def notify_run_error(run: Run, message: str) -> None:
@@ -77,21 +80,34 @@ def notify_run_error(run: Run, message: str) -> None:
         recipients.append(run.started_by.email)
     subject = f"Run stopped on an error: {run}"
     body = f"{run} stopped on an error:\n\n{message}\n\nSee it: {run_url(run)}"
-    send_after_commit(recipients, subject, body)
+    send_after_commit(recipients, subject, body, run=run)
 
 
-def send_after_commit(recipients: list[str], subject: str, body: str) -> None:
+def send_after_commit(
+    recipients: list[str], subject: str, body: str, *, run: Run | None = None
+) -> None:
+    """Email `recipients` once the transaction commits: an outbox row, written now."""
     recipients = sorted({r for r in recipients if r})
     if not recipients:
         return
     subject = " ".join(subject.split())[:200]
+    payload = {"to": recipients, "subject": subject, "body": body}
+    outbox.enqueue(OutboxKind.EMAIL, payload, run_id=run.pk if run else None)
 
-    def send() -> None:
-        from ..tasks import send_email
 
-        send_email.delay(recipients, subject, body)
-
-    transaction.on_commit(send)
+@outbox.sender(OutboxKind.EMAIL, after_commit="worker")
+def _send_email(message: OutboxMessage) -> None:
+    """One email per outbox row, with a Message-ID made from the row, so that a copy
+    sent again after a crash between sending and marking it sent is recognisable."""
+    domain = urlsplit(settings.SITE_URL).hostname or "handoff.invalid"
+    payload = message.payload
+    EmailMessage(
+        payload["subject"],
+        payload["body"],
+        None,
+        payload["to"],
+        headers={"Message-ID": f"<handoff.outbox.{message.pk}@{domain}>"},
+    ).send()
 
 
 def _render(template: str, context: RunContext) -> str:

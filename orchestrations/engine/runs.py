@@ -9,12 +9,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django_fsm import can_proceed
 
+from .. import outbox
 from ..events import record_event
 from ..exceptions import HandoffError, TransitionRefused
 from ..fields import clean_values
 from ..models import Orchestration, Run, StepRun, Version
 from ..status import RunStatus, StageRunStatus, StepRunStatus, VersionStatus, status_phrase
-from .background import apply_held_result
+from .background import apply_held_result, redispatch_parked
 from .definition import version_definition
 from .locking import locked_run
 from .progress import advance, current_stage_run, enter_stage, restart_failed_steps, stop_steps
@@ -62,7 +63,7 @@ def run_start(
         run.record_id = str(record.pk)
         run.record_label = str(record)[:300]
         note_record_model(type(record))
-    with transaction.atomic():
+    with transaction.atomic(), outbox.collecting():
         try:
             with transaction.atomic():
                 run.save()
@@ -136,7 +137,8 @@ def run_cancel(run: Run, *, by: Any = None, reason: str = "") -> Run:
 
 
 def run_suspend(run: Run, *, by: Any = None, reason: str = "") -> Run:
-    """Pause a run: nothing new starts; running background steps hold their results."""
+    """Pause a run: nothing new starts, not even an attempt already queued for a worker
+    (it is sent again on resume); bodies already running hold their results."""
     with locked_run(run.pk) as run:
         _refuse_unless(run, "suspend", "suspended")
         stage_run = current_stage_run(run)
@@ -166,6 +168,7 @@ def run_resume(run: Run, *, by: Any = None, reason: str = "") -> Run:
             run=run, held_result__isnull=False, status=StepRunStatus.IN_PROGRESS
         ):
             apply_held_result(run, step_run, step_run.held_result or {})
+        redispatch_parked(run)
         advance(run, by=by)
     return run
 

@@ -2,6 +2,7 @@ from .choices import FieldType
 from .definitions import DecisionOutcome, Orchestration, Stage, Step, Version
 from .events import RunEvent
 from .forms import Form, FormField, InputVariable
+from .outbox import OutboxKind, OutboxMessage, Pulse
 from .people import Comment, Delegation
 from .runs import Run, StageRun, StepRun
 from .work_items import WorkItem
@@ -15,6 +16,9 @@ __all__ = [
     "FormField",
     "InputVariable",
     "Orchestration",
+    "OutboxKind",
+    "OutboxMessage",
+    "Pulse",
     "Run",
     "RunEvent",
     "Stage",

@@ -186,14 +186,25 @@ class StepRun(FSMModelMixin, models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     completed_by = user_fk()
 
-    # Background execution. Each dispatch carries a fresh token; a worker claims
-    # the step by compare-and-set on (token, lease_until is null), so a message
-    # delivered twice, or one made stale by a re-dispatch, does nothing.
-    failures = models.PositiveSmallIntegerField(default=0)
+    # Background execution (engine/attempts.py). Each dispatch carries a fresh token;
+    # a worker claims the step under the run's lock when the token matches and no
+    # lease is held, so a message delivered twice, or one made stale by a
+    # re-dispatch, does nothing. The claim holds a lease that the worker renews
+    # while it is alive (heartbeat); only a lapsed lease is taken over.
+    attempt = models.PositiveIntegerField(
+        default=0, help_text="Number of the current attempt; with the step run, its idempotency key"
+    )
+    failures = models.PositiveSmallIntegerField(default=0, help_text="Failed attempts, for retries")
+    takeovers = models.PositiveSmallIntegerField(
+        default=0, help_text="Times the current attempt's worker was lost and it ran again"
+    )
     dispatch_token = models.UUIDField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When the body started")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid running it")
 
     class Meta:
         ordering = ["stage_run", "step__position", "pk"]

@@ -16,10 +16,9 @@ from orchestrations.engine import (
     run_suspend,
     step_execute,
     step_retry,
-    sweep,
     work_item_complete,
 )
-from orchestrations.models import StageRun, StepRun, WorkItem
+from orchestrations.models import OutboxMessage, Run, StageRun, StepRun, WorkItem
 from tests.factories import VersionBuilder, field, make_user
 
 pytestmark = pytest.mark.django_db
@@ -111,15 +110,19 @@ def test_a_failing_action_is_retried_with_backoff_then_errors_and_resume_restart
         run = run_start(b.orchestration, variables={"account": "acme"}, started_by=eng)
     assert broker.deliver() == ["failed"]
 
-    # the first attempt failed; the second is sent with a 10 s countdown
+    # the first attempt failed; the second waits in the outbox for 10 s
     provision = StepRun.objects.get(run=run, step__key="provision")
     assert provision.failures == 1
     assert provision.status == "in_progress"
     assert provision.next_attempt_at
     assert provision.next_attempt_at > timezone.now() + timedelta(seconds=8)
-    assert broker.messages[0][2] == pytest.approx(10, abs=1)
+    assert broker.messages == []
+    retry = OutboxMessage.objects.unsent().get()
+    assert retry.available_at == provision.next_attempt_at
+    assert retry.payload == {"step_run": provision.pk, "token": str(provision.dispatch_token)}
     assert "Attempt 1 of 2 failed: CRM unavailable" in run.events.get(kind="step.retry").message
 
+    assert broker.send_due() == 1
     with after_commit():
         assert broker.deliver() == ["failed"]
     run.refresh_from_db()
@@ -172,32 +175,67 @@ def test_a_fault_path_sends_the_run_to_the_rescue_stage(after_commit, broker):
     assert item_for(run, "fix").assignee_user == eng
 
 
-def test_suspend_holds_background_outputs_until_resume(after_commit):
+def test_suspend_stops_an_attempt_already_queued_and_resume_sends_it_again(after_commit, broker):
     b, eng = provisioning_orchestration()
-    run = run_start(b.orchestration, variables={"account": "acme"})  # message not sent yet
+    with after_commit():
+        run = run_start(b.orchestration, variables={"account": "acme"})
+    assert len(broker.messages) == 1  # queued for a worker
     run_suspend(run, reason="customer on hold")
-    provision = StepRun.objects.get(run=run, step__key="provision")
 
-    # the worker finishes while the run is suspended: the result is held
-    step_execute(provision.pk, str(provision.dispatch_token))
-    provision.refresh_from_db()
+    # the message arrives while the run is suspended: the body does not start
+    with after_commit():
+        assert broker.deliver() == ["suspended"]
+    assert CALLS == []
+    provision = StepRun.objects.get(run=run, step__key="provision")
     assert provision.status == "in_progress"
-    assert provision.held_result == {
-        "outputs": {"account_id": "ACC-acme"},
-        "record_updates": {},
-        "variables": {},
-    }
+    assert provision.dispatch_token is None  # parked: nothing in flight
+    assert "It starts when the run resumes" in run.events.get(kind="step.park").message
     with pytest.raises(TransitionRefused, match="suspended"):
         work_item_complete(item_for(run, "configure"), by=eng, data={})
 
-    run_resume(run)
-    provision.refresh_from_db()
-    assert provision.status == "completed"
-    assert provision.outputs == {"account_id": "ACC-acme"}
+    # resume sends it again, as the same attempt
+    with after_commit():
+        run_resume(run)
+    assert broker.deliver() == ["done"]
+    assert CALLS == [{"account": "acme", "attempt": 1}]
+    assert StepRun.objects.get(pk=provision.pk).status == "completed"
     work_item_complete(item_for(run, "configure"), by=eng, data={})
     assert statuses(run)["launch"] == "in_progress"
     with pytest.raises(TransitionRefused, match="cannot be resumed"):
         run_resume(run)
+
+
+def test_a_body_already_running_when_the_run_is_suspended_holds_its_result(after_commit):
+    @action("test.suspends_its_run", inputs={}, outputs=["done"])
+    def suspends(ctx):
+        run_suspend(ctx.run, reason="support paused it meanwhile")
+        return {"done": True}
+
+    try:
+        b = VersionBuilder("held")
+        b.step(b.stage("s"), "slow", action="test.suspends_its_run")
+        b.activate()
+        run = run_start(b.orchestration)  # the message is not sent: the test delivers it
+        slow = StepRun.objects.get(run=run)
+
+        assert step_execute(slow.pk, str(slow.dispatch_token)) == "done"
+        slow.refresh_from_db()
+        assert slow.status == "in_progress"
+        assert slow.held_result == {
+            "outputs": {"done": True},
+            "record_updates": {},
+            "variables": {},
+            "emails": [],
+        }
+        assert slow.lease_until is None
+
+        run_resume(run)
+        slow.refresh_from_db()
+        assert slow.status == "completed"
+        assert slow.outputs == {"done": True}
+        assert Run.objects.get(pk=run.pk).status == "completed"
+    finally:
+        unregister("test.suspends_its_run")
 
 
 def test_cancel_stops_everything_and_a_finished_run_cannot_be_canceled():
@@ -226,33 +264,6 @@ def test_a_redelivered_message_runs_the_action_once():
     assert len(CALLS) == 1
 
 
-def test_the_sweeper_redispatches_lost_messages_and_dead_workers(after_commit, broker):
-    b, _eng = provisioning_orchestration()
-    run = run_start(b.orchestration, variables={"account": "acme"})  # the message is lost
-    provision = StepRun.objects.get(run=run, step__key="provision")
-    lost_token = str(provision.dispatch_token)
-    assert sweep()["redispatched"] == 0  # not yet overdue: it may still arrive
-    StepRun.objects.filter(pk=provision.pk).update(
-        next_attempt_at=timezone.now() - timedelta(minutes=5)
-    )
-    with after_commit():
-        counts = sweep()
-    assert counts["redispatched"] == 1
-    assert step_execute(provision.pk, lost_token) == "stale"  # the lost one, arriving late
-    assert broker.deliver() == ["done"]
-    assert StepRun.objects.get(pk=provision.pk).status == "completed"
-
-    # a worker that claimed an attempt and died: its lease runs out
-    run2 = run_start(b.orchestration, variables={"account": "beta"})
-    lost = StepRun.objects.get(run=run2, step__key="provision")
-    StepRun.objects.filter(pk=lost.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
-    counts = sweep()
-    lost.refresh_from_db()
-    assert counts["lost_workers"] == 1
-    assert lost.failures == 1
-    assert "stopped before finishing" in lost.error_message
-
-
 def test_record_updates_and_variables_apply_with_the_completion():
     from demo.models import Account
 
@@ -270,7 +281,7 @@ def test_record_updates_and_variables_apply_with_the_completion():
     assert run.status == "completed"
 
 
-def test_the_wait_action_waits_without_holding_a_worker():
+def test_the_wait_action_waits_without_holding_a_worker(broker):
     b = VersionBuilder("waiting")
     b.step(b.stage("s"), "pause", action="wait", action_inputs={"duration": "3600"})
     b.activate()
@@ -279,16 +290,15 @@ def test_the_wait_action_waits_without_holding_a_worker():
     step_execute(step.pk, str(step.dispatch_token))
     step.refresh_from_db()
     assert step.status == "in_progress"
-    assert step.dispatch_token is None  # nothing in flight: the sweeper wakes it
+    assert step.lease_until is None  # no worker held
     assert step.next_attempt_at
     assert step.next_attempt_at > timezone.now() + timedelta(minutes=59)
+    wake_up = OutboxMessage.objects.unsent().get(payload__token=str(step.dispatch_token))
+    assert wake_up.available_at == step.next_attempt_at  # the sweeper sends it then
 
-    StepRun.objects.filter(pk=step.pk).update(
-        started_at=timezone.now() - timedelta(hours=2), next_attempt_at=timezone.now()
-    )
-    sweep()
-    step.refresh_from_db()
-    step_execute(step.pk, str(step.dispatch_token))
+    StepRun.objects.filter(pk=step.pk).update(started_at=timezone.now() - timedelta(hours=2))
+    assert broker.send_due() == 1
+    assert broker.deliver() == ["done"]
     run.refresh_from_db()
     assert run.status == "completed"
 
@@ -328,6 +338,7 @@ def test_outputs_are_stored_as_json_and_unstorable_ones_fail_the_attempt(after_c
     assert "cannot be stored" in step.error_message
 
     FAILURES["left"] = 0
+    broker.send_due()  # the retry's backoff passes
     assert broker.deliver() == ["done"]
     step.refresh_from_db()
     assert step.outputs["thing"] == "fine"
