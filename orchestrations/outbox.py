@@ -69,6 +69,7 @@ def enqueue(
     payload: dict[str, Any],
     *,
     run_id: int | None = None,
+    step_run_id: int | None = None,
     available_at: datetime | None = None,
 ) -> OutboxMessage:
     """Write a message in the current transaction; it is sent after the commit (or
@@ -81,6 +82,7 @@ def enqueue(
         kind=kind,
         payload=payload,
         run_id=run_id,
+        step_run_id=step_run_id,
         created_at=now,
         available_at=available_at or now,
         claim=batch,
@@ -212,6 +214,12 @@ _broker_down_until = 0.0
 def _note_broker_down() -> None:
     global _broker_down_until
     _broker_down_until = time.monotonic() + BROKER_DOWN_PAUSE
+
+
+def forget_broker_down() -> None:
+    """Try the broker again at once (tests; a process that knows it is back)."""
+    global _broker_down_until
+    _broker_down_until = 0.0
 
 
 def _release(messages: list[OutboxMessage], *, error: Exception | None) -> None:

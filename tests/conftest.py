@@ -47,14 +47,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_engine_caches() -> Iterator[None]:
     """Tests reuse primary keys: no cached definition or watched model may leak between them."""
+    from orchestrations import outbox
     from orchestrations.engine.definition import clear_definition_cache
     from orchestrations.engine.watch import forget_watched_models
 
     clear_definition_cache()
     forget_watched_models()
+    outbox.forget_broker_down()
     yield
     clear_definition_cache()
     forget_watched_models()
+    outbox.forget_broker_down()
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,7 @@ def schedule_attempt(step_run: StepRun, *, at: datetime, fresh: bool = True) -> 
         OutboxKind.STEP_ATTEMPT,
         {"step_run": step_run.pk, "token": str(token)},
         run_id=step_run.run_id,
+        step_run_id=step_run.pk,
         available_at=at,
     )
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from .. import outbox
 from ..events import record_event
-from ..models import OutboxKind, OutboxMessage, Pulse, StepRun
+from ..models import OutboxMessage, Pulse, StepRun
 from ..models.choices import StepKind
 from ..status import RunStatus, StepRunStatus
 from . import dispatch
@@ -108,9 +108,7 @@ def redispatch_missing() -> int:
     the outbox, with nothing waiting in the actions queue. Also attempts with nothing
     in flight at all (left by an older version of Handoff)."""
     now = timezone.now()
-    in_outbox = OutboxMessage.objects.unsent().filter(
-        kind=OutboxKind.STEP_ATTEMPT, payload__step_run=OuterRef("pk")
-    )
+    in_outbox = OutboxMessage.objects.unsent().filter(step_run=OuterRef("pk"))
     waiting = StepRun.objects.filter(
         status=StepRunStatus.IN_PROGRESS,
         run__status=RunStatus.IN_PROGRESS,

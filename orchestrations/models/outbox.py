@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .runs import Run
+from .runs import Run, StepRun
 
 
 class OutboxKind(models.TextChoices):
@@ -32,6 +32,9 @@ class OutboxMessage(models.Model):
     payload = models.JSONField()
     run = models.ForeignKey(
         Run, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox_messages"
+    )
+    step_run = models.ForeignKey(
+        StepRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox_messages"
     )
     created_at = models.DateTimeField(default=timezone.now)
     available_at = models.DateTimeField(default=timezone.now, help_text="Not sent before this")

@@ -6,14 +6,26 @@ the tests run in the PostgreSQL pass of CI.
 
 import contextlib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from orchestrations.engine import WorkItemClosedError, run_start, work_item_complete
-from orchestrations.models import RunEvent, StageRun, WorkItem
+from orchestrations.actions import action
+from orchestrations.actions.registry import unregister
+from orchestrations.engine import (
+    WorkItemClosedError,
+    run_start,
+    step_execute,
+    sweep,
+    work_item_complete,
+)
+from orchestrations.models import Run, RunEvent, StageRun, StepRun, WorkItem
 from tests.factories import VersionBuilder, field, make_group, make_user
+from tests.invariants import assert_invariants
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -104,3 +116,51 @@ def test_two_people_submitting_the_same_queue_item_exactly_one_wins():
         assert outcomes[loser].startswith(f"Already completed by {winners[0].capitalize()}")
         item.refresh_from_db()
         assert item.data == {"notes": winners[0]}
+
+
+def test_deliveries_and_sweeps_racing_for_one_attempt_run_its_body_once(broker):
+    """Each attempt's message delivered three times while three sweepers decide it is
+    missing, all at once: claims and re-dispatches are applied one after the other
+    under the run's lock, so exactly one body runs per step and it completes once."""
+    bodies: list[int] = []
+
+    @action("test.counted", inputs={}, outputs=["ok"])
+    def counted(ctx):
+        bodies.append(ctx.step_run.pk)
+        time.sleep(0.05)
+        return {"ok": True}
+
+    try:
+        b = VersionBuilder("claims")
+        b.step(b.stage("s"), "work", action="test.counted")
+        b.activate()
+        runs = [run_start(b.orchestration) for _ in range(10)]
+        StepRun.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+        messages, broker.messages = broker.messages, []  # the queue looks empty: "missing"
+        assert len(messages) == 10
+        for step_run_id, token in messages:
+            start = threading.Barrier(6)
+
+            @in_thread
+            def deliver(step_run_id=step_run_id, token=token, start=start):
+                start.wait(timeout=5)
+                return step_execute(step_run_id, token)
+
+            @in_thread
+            def sweep_once(start=start):
+                start.wait(timeout=5)
+                return sweep()
+
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                futures = [pool.submit(deliver) for _ in range(3)]
+                futures += [pool.submit(sweep_once) for _ in range(3)]
+                [future.result() for future in futures]
+        broker.deliver()  # what the sweepers sent again, if they came first
+
+        assert sorted(bodies) == sorted(StepRun.objects.values_list("pk", flat=True))
+        for run in runs:
+            assert RunEvent.objects.filter(run=run, kind="step.complete").count() == 1
+            assert Run.objects.get(pk=run.pk).status == "completed"
+        assert_invariants([run.pk for run in runs])
+    finally:
+        unregister("test.counted")
