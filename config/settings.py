@@ -115,6 +115,8 @@ STORAGES = {
 
 # Email: printed to the console unless an SMTP server is configured.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: one file per send.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -181,6 +183,9 @@ HANDOFF_ACTION_TIMEOUT_SECONDS = env.int("HANDOFF_ACTION_TIMEOUT_SECONDS", defau
 # The lease a running attempt holds, renewed by its worker every third of it: a worker
 # that dies is noticed within a lease plus one sweep.
 HANDOFF_LEASE_SECONDS = env.float("HANDOFF_LEASE_SECONDS", default=15)
+# An attempt sent this long ago that nobody claimed, with the actions queue empty, is
+# missing (lost by the broker) and is sent again.
+HANDOFF_MISSING_MESSAGE_SECONDS = env.float("HANDOFF_MISSING_MESSAGE_SECONDS", default=30)
 
 LOGGING = {
     "version": 1,

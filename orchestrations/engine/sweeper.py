@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -26,9 +27,6 @@ from .background import fail_attempt
 from .leases import time_limit
 from .locking import locked_run
 
-# Past its due time, with the queue empty, a message that nobody claimed for this long
-# is missing (a broker that lost it, a worker that died holding it unacknowledged).
-MISSING_MESSAGE_GRACE = timedelta(seconds=30)
 # A body that kills its worker every time (a crash in C, memory) is not run forever.
 MAX_TAKEOVERS = 3
 
@@ -118,9 +116,10 @@ def redispatch_missing() -> int:
         next_attempt_at__lte=now,
     ).exclude(Exists(in_outbox))
     never_sent = waiting.filter(dispatch_token__isnull=True)
-    overdue = waiting.filter(
-        dispatch_token__isnull=False, next_attempt_at__lt=now - MISSING_MESSAGE_GRACE
-    )
+    # Past its due time, with the queue empty, a message nobody claimed for this long is
+    # missing (a broker that lost it, a worker that died holding it unacknowledged).
+    grace = timedelta(seconds=settings.HANDOFF_MISSING_MESSAGE_SECONDS)
+    overdue = waiting.filter(dispatch_token__isnull=False, next_attempt_at__lt=now - grace)
     candidates = list(never_sent.values_list("pk", "run_id"))
     if overdue.exists() and dispatch.actions_waiting() == 0:
         candidates += list(overdue.values_list("pk", "run_id"))
