@@ -55,3 +55,18 @@ def test_a_null_character_is_refused_next_to_its_field(client, people, run):
     item.refresh_from_db()
     assert item.status == "open"
     assert item.data == {}
+
+
+def test_a_draft_keeps_what_can_be_stored_of_hostile_text(client, people, run):
+    item = item_of(run, "kickoff")
+    client.force_login(people.ava)
+
+    response = client.post(
+        reverse("inbox:work-item-draft", args=[item.pk]),
+        {"primary_contact": "Rich\x00ard", "notes": "n" * 30_000},
+    )
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.draft_data["primary_contact"] == "Richard"
+    assert item.draft_data["notes"] == "n" * 20_000
