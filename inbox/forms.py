@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from orchestrations import limits
 from orchestrations.fields import FieldDef, build_form_class
 from orchestrations.models.choices import FieldType
 
@@ -31,17 +32,26 @@ def step_form(
 
 
 def typed_values(fields: Iterable[FieldDef], data: Mapping[str, Any]) -> dict[str, Any]:
-    """The values of the step's fields as typed, unvalidated: lists for multi-value fields."""
+    """The values of the step's fields as typed, unvalidated (lists for multi-value
+    fields), but storable: a draft keeps what the person typed, not what the database
+    would refuse."""
     values: dict[str, Any] = {}
     for spec in fields:
         if spec.type == FieldType.MULTI_CHOICE:
             getlist = getattr(data, "getlist", None)
             raw = getlist(spec.key) if getlist else data.get(spec.key, [])
-            values[spec.key] = [str(v) for v in (raw or [])]
+            values[spec.key] = [_storable(str(v)) for v in (raw or [])]
         else:
             value = data.get(spec.key, "")
-            values[spec.key] = "" if value is None else str(value)
+            values[spec.key] = "" if value is None else _storable(str(value))
     return values
+
+
+def _storable(text: str) -> str:
+    """Typed text without NUL characters and lone surrogates (PostgreSQL refuses both),
+    and no longer than any field may be; submitting still validates it all."""
+    text = text[: limits.LONG_TEXT_MAX_LENGTH].replace("\x00", "")
+    return text.encode("utf-8", "ignore").decode("utf-8")
 
 
 def initial_values(fields: Iterable[FieldDef], values: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.datastructures import MultiValueDict
 
+from . import limits
 from .models.choices import FieldType
 
 if TYPE_CHECKING:
@@ -42,23 +44,42 @@ def field_def(spec: FormField | InputVariable) -> FieldDef:
 
 
 YES_NO_CHOICES = [("yes", "Yes"), ("no", "No")]
+# Django's own wording without the value: a submitted value is not echoed back, whatever its size.
+NOT_A_CHOICE = {"invalid_choice": "Select a valid choice. That choice is not one of the choices."}
 
 
 def form_field(spec: FieldDef) -> forms.Field:
-    """The Django form field that asks a person for one value of this spec."""
+    """The Django form field that asks a person for one value of this spec, limited to
+    what can be stored (`orchestrations.limits`): the HTML form gets the same limits
+    (maxlength, min and max), so a person sees them before submitting."""
     common: dict[str, Any] = {
         "label": spec.label,
         "required": spec.required,
         "help_text": spec.help_text,
     }
+    text = {**common, "validators": [limits.refuse_lone_surrogates]}
     choices = [(c, c) for c in spec.choices]
     match spec.type:
         case FieldType.LONG_TEXT:
-            return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **common)
+            return forms.CharField(
+                max_length=limits.LONG_TEXT_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                **text,
+            )
         case FieldType.NUMBER:
-            return forms.IntegerField(**common)
+            return forms.IntegerField(
+                min_value=-limits.NUMBER_LIMIT,
+                max_value=limits.NUMBER_LIMIT,
+                error_messages={
+                    "min_value": limits.NUMBER_MESSAGE,
+                    "max_value": limits.NUMBER_MESSAGE,
+                },
+                **common,
+            )
         case FieldType.DECIMAL:
-            return forms.DecimalField(**common)
+            return forms.DecimalField(
+                max_digits=limits.DECIMAL_MAX_DIGITS, decimal_places=limits.DECIMAL_PLACES, **common
+            )
         case FieldType.DATE:
             return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
         case FieldType.DATETIME:
@@ -68,22 +89,28 @@ def form_field(spec: FieldDef) -> forms.Field:
             return forms.ChoiceField(
                 choices=YES_NO_CHOICES if spec.required else [("", "—"), *YES_NO_CHOICES],
                 widget=forms.RadioSelect,
+                error_messages=NOT_A_CHOICE,
                 **common,
             )
         case FieldType.CHOICE:
             # Nothing is chosen until the person chooses: a required choice must be made.
             blank = ("", "Choose…") if spec.required else ("", "—")
-            return forms.ChoiceField(choices=[blank, *choices], **common)
+            return forms.ChoiceField(
+                choices=[blank, *choices], error_messages=NOT_A_CHOICE, **common
+            )
         case FieldType.MULTI_CHOICE:
             return forms.MultipleChoiceField(
-                choices=choices, widget=forms.CheckboxSelectMultiple, **common
+                choices=choices,
+                widget=forms.CheckboxSelectMultiple,
+                error_messages=NOT_A_CHOICE,
+                **common,
             )
         case FieldType.EMAIL:
-            return forms.EmailField(**common)
+            return forms.EmailField(max_length=limits.EMAIL_MAX_LENGTH, **text)
         case FieldType.URL:
-            return forms.URLField(assume_scheme="https", **common)
+            return forms.URLField(max_length=limits.URL_MAX_LENGTH, assume_scheme="https", **text)
         case _:
-            return forms.CharField(**common)
+            return forms.CharField(max_length=limits.TEXT_MAX_LENGTH, **text)
 
 
 def build_form_class(specs: Iterable[FieldDef], name: str = "DefinedForm") -> type[forms.Form]:
@@ -102,7 +129,7 @@ def to_json(field_type: str, value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if field_type == FieldType.MULTI_CHOICE:
-        return list(value)
+        return list(dict.fromkeys(value))  # a choice ticked twice is one choice
     return value
 
 
@@ -127,27 +154,77 @@ def clean_values(specs: Iterable[FieldDef], data: Mapping[str, Any]) -> dict[str
     """Validate `data` against the specs: JSON-ready values, or `forms.ValidationError`
     whose `error_dict` maps each field key to its messages."""
     specs = list(specs)
-    form = build_form_class(specs)(data=_as_form_data(specs, data))
-    if not form.is_valid():
-        raise forms.ValidationError(dict(form.errors.items()))
+    form_data, refused = _as_form_data(specs, data)
+    form = build_form_class(specs)(data=form_data)
+    if not form.is_valid() or refused:
+        # A value refused before the form saw it was left out: its message, not "required".
+        raise forms.ValidationError({**dict(form.errors.items()), **refused})
     return {s.key: to_json(s.type, form.cleaned_data.get(s.key)) for s in specs}
 
 
-def _as_form_data(specs: list[FieldDef], data: Mapping[str, Any]) -> Any:
-    """Accept both a QueryDict from a request and a plain dict from code."""
-    if hasattr(data, "getlist"):
-        return data
-    from django.utils.datastructures import MultiValueDict
+# What each type asks for, in "Enter text, not a list."
+NOUNS: dict[str, str] = {
+    FieldType.NUMBER: "a whole number",
+    FieldType.DECIMAL: "a number",
+    FieldType.DATE: "a date",
+    FieldType.DATETIME: "a date and time",
+    FieldType.YES_NO: "yes or no",
+    FieldType.CHOICE: "one of the choices",
+    FieldType.EMAIL: "an email address",
+    FieldType.URL: "a URL",
+}
 
+
+def _as_form_data(specs: list[FieldDef], data: Mapping[str, Any]) -> tuple[Any, dict[str, str]]:
+    """Accept both a QueryDict from a request (text already) and a plain dict from code,
+    whose values become text for the form. Values that cannot honestly become text
+    (a list for a single value, a number too long to print) are refused by field key."""
+    if hasattr(data, "getlist"):
+        return data, {}
     converted: MultiValueDict[str, Any] = MultiValueDict()
-    types = {s.key: s.type for s in specs}
-    for key, value in data.items():
-        if types.get(key) == FieldType.MULTI_CHOICE and isinstance(value, list | tuple):
-            converted.setlist(key, [str(v) for v in value])
-        elif types.get(key) == FieldType.YES_NO and isinstance(value, bool):
-            converted[key] = "yes" if value else "no"
-        elif value is None:
+    refused: dict[str, str] = {}
+    for spec in specs:
+        value = data.get(spec.key)
+        if value is None:
             continue
+        if spec.type == FieldType.MULTI_CHOICE:
+            choices, problem = _choices_of(value)
+            converted.setlist(spec.key, choices)
+        elif spec.type == FieldType.YES_NO and isinstance(value, bool):
+            converted[spec.key], problem = ("yes" if value else "no"), ""
         else:
-            converted[key] = value if isinstance(value, str) else str(value)
-    return converted
+            converted[spec.key], problem = _text_of(spec, value)
+        if problem:
+            refused[spec.key] = problem
+    return converted, refused
+
+
+def _text_of(spec: FieldDef, value: Any) -> tuple[str, str]:
+    """One value as the text a person would have typed, or the reason it has none."""
+    noun = NOUNS.get(spec.type, "text")
+    if isinstance(value, str):
+        return value, ""
+    if isinstance(value, Mapping):
+        return "", f"Enter {noun}, not an object."
+    if isinstance(value, list | tuple | set | frozenset):
+        return "", f"Enter {noun}, not a list."
+    if isinstance(value, bytes | bytearray):
+        return "", f"Enter {noun}, not bytes."
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        # Longer than any limit below, and past ~4300 digits str() itself refuses.
+        if spec.type == FieldType.NUMBER:
+            return "", limits.NUMBER_MESSAGE
+        if spec.type == FieldType.DECIMAL:
+            return "", limits.DECIMAL_DIGITS_MESSAGE
+        return "", "This number has too many digits to store."
+    return str(value), ""
+
+
+def _choices_of(value: Any) -> tuple[list[str], str]:
+    """The choices of a multi-choice value: a list of them, or one on its own."""
+    if isinstance(value, Mapping):
+        return [], "Enter a list of choices, not an object."
+    items = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
+    if not all(isinstance(item, str | int | float | Decimal) for item in items):
+        return [], "Each choice must be one of the choices, not a list or an object."
+    return [item if isinstance(item, str) else str(item) for item in items], ""

@@ -32,7 +32,8 @@ class StageForm(EditorForm):
         help_texts = {
             "key": "Unique in the version; decisions name stages by it.",
             "exit_condition": "Optional: the stage ends when this holds, even with steps "
-            "still running (they are discontinued).",
+            "still running (they are discontinued). Until then it waits: steps that start on "
+            "a condition wait for it instead of being skipped.",
         }
         widgets = {"exit_condition": wide()}
 

@@ -61,6 +61,9 @@ class StepForm(EditorForm):
             "email_subject": "The notification for a new work item. {{ record.name }} "
             "placeholders are filled in.",
             "instructions": "Shown with the work item.",
+            "start_condition": "Checked again whenever the run changes. When nothing else in "
+            "the stage runs and it does not hold, the step is skipped, unless the stage has "
+            "an exit condition: then it waits.",
             "exit_condition": "Optional: the step is done when this holds, whatever else happened.",
         }
         widgets = {

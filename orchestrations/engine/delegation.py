@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -19,11 +21,13 @@ from django.utils.formats import date_format
 
 from ..models import Delegation
 from ..naming import person_name
+from . import arguments
 from .notifications import absolute_url, send_after_commit
 
 # A → B → C is a chain (B is away too); more hops than this means a misconfiguration,
 # and the work stays with the last person reached.
 MAX_HOPS = 4
+NOTE_MAX_LENGTH = Delegation._meta.get_field("note").max_length or 200
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,8 @@ def route(user: Any, day: dt.date | None = None) -> Routing:
 
     One query when `user` is not away (the usual case), one more per hop otherwise.
     """
-    day = day or timezone.localdate()
+    user = arguments.instance(user, get_user_model(), argument="user")
+    day = arguments.optional_day(day, argument="day") or timezone.localdate()
     chain: list[Delegation] = []
     current, seen = user, {user.pk}
     for _ in range(MAX_HOPS):
@@ -101,7 +106,17 @@ def delegation_create(
 ) -> Delegation:
     """Record that `user` is away from `starts_on` to `ends_on` (inclusive) and that
     `delegate` covers; the delegate is told by email. The caller validates the dates
-    (see `inbox.delegation_forms`); the database refuses reversed dates and self."""
+    against the calendar and other absences (see `inbox.delegation_forms`); reversed
+    dates and delegating to oneself are refused here (and by the database)."""
+    user = arguments.person(user, argument="user", to="hand their work to a delegate")
+    delegate = arguments.person(delegate, argument="delegate", to="cover for a colleague")
+    starts_on = arguments.day(starts_on, argument="starts_on")
+    ends_on = arguments.day(ends_on, argument="ends_on")
+    note = arguments.text(note, argument="note", max_length=NOTE_MAX_LENGTH)
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": "The last day can't be before the first day."})
+    if delegate.pk == user.pk:
+        raise ValidationError({"delegate": "Choose an active colleague other than yourself."})
     delegation = Delegation.objects.create(
         user=user, delegate=delegate, starts_on=starts_on, ends_on=ends_on, note=note
     )
@@ -131,7 +146,8 @@ def delegation_end(delegation: Delegation, *, today: dt.date | None = None) -> s
     """End an out-of-office now: an upcoming one (or one that began today) is canceled,
     a running one ends yesterday. Returns "canceled", "ended" or "" (already over).
     Items already routed to the delegate stay with them (they may hold drafts)."""
-    today = today or timezone.localdate()
+    delegation = arguments.instance(delegation, Delegation, argument="delegation")
+    today = arguments.optional_day(today, argument="today") or timezone.localdate()
     with transaction.atomic():
         delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
         if delegation.canceled_at is not None or delegation.ends_on < today:

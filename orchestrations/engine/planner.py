@@ -56,12 +56,23 @@ def plan_stage(stage: StageDef, statuses: Mapping[str, str], evaluate: Evaluate)
             if ready:
                 plan.start.append(step.key)
         current = ""
-        plan.exit_stage = _settled(stage, after, plan) or bool(
-            stage.exit_condition and evaluate(stage.exit_condition)
-        )
+        plan.exit_stage = _exits(stage, after, plan, evaluate)
     except ConditionError as error:
         return StagePlan(failed_step=current, error=_describe(error, stage, current))
     return plan
+
+
+def _exits(
+    stage: StageDef, statuses: Mapping[str, str], plan: StagePlan, evaluate: Evaluate
+) -> bool:
+    """Whether the stage ends now (docs/definition-format.md, "How a stage ends")."""
+    if all(statuses[s.key] == StepRunStatus.COMPLETED for s in stage.steps):
+        return True
+    if stage.exit_condition:
+        # The designer said what ends the stage, so it waits for that: a step that
+        # starts on a condition (a record edit, say) keeps waiting instead of being skipped.
+        return evaluate(stage.exit_condition)
+    return _settled(stage, statuses, plan)
 
 
 def _settled(stage: StageDef, statuses: Mapping[str, str], plan: StagePlan) -> bool:

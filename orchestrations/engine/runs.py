@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django_fsm import can_proceed
 
@@ -15,8 +16,9 @@ from ..exceptions import HandoffError, TransitionRefused
 from ..fields import clean_values
 from ..models import Orchestration, Run, StepRun, Version
 from ..status import RunStatus, StageRunStatus, StepRunStatus, VersionStatus, status_phrase
+from . import arguments
 from .background import apply_held_result, redispatch_parked
-from .definition import version_definition
+from .definition import VersionDef, version_definition
 from .locking import locked_run
 from .progress import advance, current_stage_run, enter_stage, restart_failed_steps, stop_steps
 from .watch import note_record_model
@@ -42,20 +44,22 @@ def run_start(
     `variables` are validated against the version's input variables (a
     `ValidationError` maps each bad input to its messages). With a record, at most
     one open run per (orchestration, record) exists unless the version allows more:
-    a second start raises `DuplicateRunError`, even when two starts race.
+    a second start raises `DuplicateRunError`, even when two starts race. A variable
+    that is not an input is refused too: a `set_variables` step may set it later.
     """
+    record = arguments.optional_instance(record, models.Model, argument="record")
+    given = arguments.values({} if variables is None else variables, what="run's variables")
+    started_by = arguments.optional_person(started_by, argument="started_by", to="start a run")
     version = _startable_version(orchestration)
     definition = version_definition(version)
-    given = {i.key: i.default for i in definition.inputs if i.default is not None}
-    given.update(variables or {})
-    cleaned = clean_values(definition.inputs, given)
+    cleaned = _clean_variables(definition, version.orchestration, given)
     if not definition.stages:
         raise HandoffError(f"{version} has no stages.")
     run = Run(
         orchestration=version.orchestration,
         version=version,
-        variables={**dict(variables or {}), **cleaned},
-        started_by=started_by if getattr(started_by, "pk", None) else None,
+        variables=cleaned,
+        started_by=started_by,
         exclusive=not definition.allow_concurrent_runs,
     )
     if record is not None:
@@ -94,9 +98,34 @@ def run_start(
     return run
 
 
+def _clean_variables(
+    definition: VersionDef, orchestration: Orchestration, given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The input variables, defaults filled in; every bad or unknown one is reported."""
+    keys = [i.key for i in definition.inputs]
+    if any(not isinstance(key, str) for key in given):
+        raise ValidationError("The names of a run's variables must be text.")
+    its = f"its inputs are: {', '.join(keys)}." if keys else "it has no inputs."
+    unknown = {
+        key: f"'{key}' is not an input of {orchestration.name}; {its}"
+        for key in given
+        if key not in keys
+    }
+    defaults = {i.key: i.default for i in definition.inputs if i.default is not None}
+    try:
+        cleaned = clean_values(definition.inputs, {**defaults, **given})
+    except ValidationError as error:
+        raise ValidationError({**error.error_dict, **unknown}) from None
+    if unknown:
+        raise ValidationError(unknown)
+    return cleaned
+
+
 def _startable_version(target: Orchestration | Version) -> Version:
     if isinstance(target, Version):
         version = target
+    elif not isinstance(target, Orchestration):
+        raise arguments.wrong_type("orchestration", "an Orchestration or a Version", target)
     else:
         found = target.versions.filter(status=VersionStatus.ACTIVE).first()
         if found is None:
@@ -114,6 +143,7 @@ def _startable_version(target: Orchestration | Version) -> Version:
 
 def run_cancel(run: Run, *, by: Any = None, reason: str = "") -> Run:
     """Cancel an open run: its stage, unfinished steps and open work items too."""
+    run, by, reason = _steering(run, by=by, reason=reason, to="cancel a run")
     with locked_run(run.pk) as run:
         _refuse_unless(run, "cancel", "canceled")
         message = reason or "Canceled."
@@ -139,6 +169,7 @@ def run_cancel(run: Run, *, by: Any = None, reason: str = "") -> Run:
 def run_suspend(run: Run, *, by: Any = None, reason: str = "") -> Run:
     """Pause a run: nothing new starts, not even an attempt already queued for a worker
     (it is sent again on resume); bodies already running hold their results."""
+    run, by, reason = _steering(run, by=by, reason=reason, to="suspend a run")
     with locked_run(run.pk) as run:
         _refuse_unless(run, "suspend", "suspended")
         stage_run = current_stage_run(run)
@@ -153,6 +184,7 @@ def run_suspend(run: Run, *, by: Any = None, reason: str = "") -> Run:
 def run_resume(run: Run, *, by: Any = None, reason: str = "") -> Run:
     """Resume a suspended run (applying held results), or an errored one (restarting
     its failed steps; an interactive step gets a new work item)."""
+    run, by, reason = _steering(run, by=by, reason=reason, to="resume a run")
     with locked_run(run.pk) as run:
         if run.status == RunStatus.ERROR:
             _recover(run, by=by, reason=reason)
@@ -175,6 +207,9 @@ def run_resume(run: Run, *, by: Any = None, reason: str = "") -> Run:
 
 def step_retry(step_run: StepRun, *, by: Any = None, reason: str = "") -> Run:
     """Retry a failed step: the run leaves `error` and the step's stage goes on."""
+    step_run = arguments.instance(step_run, StepRun, argument="step_run")
+    by = arguments.optional_person(by, argument="by", to="retry a step")
+    reason = arguments.text(reason, argument="reason")
     with locked_run(step_run.run_id) as run:
         step_run = StepRun.objects.get(pk=step_run.pk)
         if step_run.status != StepRunStatus.ERROR:
@@ -186,6 +221,13 @@ def step_retry(step_run: StepRun, *, by: Any = None, reason: str = "") -> Run:
             raise TransitionRefused(f"{run} is {status_phrase(run.status)}.")
         _recover(run, by=by, reason=reason)
     return run
+
+
+def _steering(run: Any, *, by: Any, reason: Any, to: str) -> tuple[Run, Any, str]:
+    """The arguments of the functions that steer a run, checked (see `arguments`)."""
+    run = arguments.instance(run, Run, argument="run")
+    by = arguments.optional_person(by, argument="by", to=to)
+    return run, by, arguments.text(reason, argument="reason")
 
 
 def _recover(run: Run, *, by: Any, reason: str) -> None:

@@ -15,6 +15,7 @@ from ..exceptions import HandoffError
 from ..models import Run, Version
 from ..models.choices import TriggerOn, TriggerType
 from ..status import RunStatus, VersionStatus
+from . import arguments
 from .locking import locked_run
 from .progress import advance
 from .runs import DuplicateRunError, run_start
@@ -28,6 +29,9 @@ def record_saved(
 ) -> list[Run]:
     """Start the record-triggered runs whose start condition holds, then re-check the
     record's open runs. Called after the save commits; returns the runs started."""
+    record = arguments.instance(record, models.Model, argument="record")
+    created = arguments.flag(created, argument="created")
+    changed_fields = arguments.field_names(changed_fields, argument="changed_fields")
     started = []
     for version in _triggered_versions(record, created=created):
         namespaces = {"record": record, "vars": {}, "steps": {}, "run": {}}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -13,6 +15,7 @@ from ..fields import clean_values
 from ..models import Run, WorkItem
 from ..naming import person_name
 from ..status import RunStatus, StepRunStatus, WorkItemStatus, status_phrase
+from . import arguments
 from .context import run_context
 from .definition import version_definition
 from .delegation import route
@@ -34,18 +37,28 @@ REASSIGN_PERMISSION = "orchestrations.reassign_workitem"
 
 
 def can_act_on(user: Any, item: WorkItem) -> bool:
-    """The assignee, the holder, or (for a team queue) any member of the team."""
+    """The assignee, the holder, or (for a team queue) any member of the team; never
+    nobody, an anonymous visitor or an inactive user."""
+    item = arguments.instance(item, WorkItem, argument="item")
+    if not arguments.is_person(user, argument="user"):
+        return False  # an anonymous visitor's pk (None) would match an unheld item's holder
     if item.assignee_user_id == user.pk or item.claimed_by_id == user.pk:
         return True
     return bool(item.assignee_group_id and user.groups.filter(pk=item.assignee_group_id).exists())
 
 
 def can_reassign(user: Any, item: WorkItem) -> bool:
+    """Whoever may act on the item, and support staff with the reassign permission."""
+    item = arguments.instance(item, WorkItem, argument="item")
+    if not arguments.is_person(user, argument="user"):
+        return False
     return user.has_perm(REASSIGN_PERMISSION) or can_act_on(user, item)
 
 
 def work_item_claim(item: WorkItem, *, by: Any) -> WorkItem:
     """Take a team-queue item: it leaves the queue and is `by`'s to complete."""
+    item = arguments.instance(item, WorkItem, argument="item")
+    by = arguments.person(by, argument="by", to="claim this item")
     with locked_run(item.run_id) as run:
         item = _reread(item, run)
         _refuse_closed(item)
@@ -65,6 +78,9 @@ def work_item_claim(item: WorkItem, *, by: Any) -> WorkItem:
 
 def work_item_release(item: WorkItem, *, by: Any, reason: str = "") -> WorkItem:
     """Put a claimed item back in its queue."""
+    item = arguments.instance(item, WorkItem, argument="item")
+    by = arguments.person(by, argument="by", to="release this item")
+    reason = arguments.text(reason, argument="reason")
     with locked_run(item.run_id) as run:
         item = _reread(item, run)
         _refuse_closed(item)
@@ -89,8 +105,15 @@ def work_item_complete(
     Bad values raise `django.forms.ValidationError` whose `error_dict` maps each
     field to its messages. An item completed or canceled meanwhile raises
     `WorkItemClosedError` naming who closed it and when; a suspended or finished
-    run, or a step no longer running, raises `TransitionRefused`.
+    run, or a step no longer running, raises `TransitionRefused`. Wrong input is
+    refused before anything is read: see `arguments`.
     """
+    item = arguments.instance(item, WorkItem, argument="item")
+    by = arguments.person(by, argument="by", to="complete this item")
+    data = arguments.values(data, what="form's values")
+    on_behalf_of = arguments.optional_person(
+        on_behalf_of, argument="on_behalf_of", to="have work done on their behalf"
+    )
     with locked_run(item.run_id) as run:
         item = _reread(item, run)
         _refuse_closed(item)
@@ -127,6 +150,11 @@ def work_item_reassign(
     reason: str = "",
 ) -> WorkItem:
     """Give an open item to another user or team; the new assignee is notified."""
+    item = arguments.instance(item, WorkItem, argument="item")
+    by = arguments.optional_person(by, argument="by", to="reassign this item")
+    to_user = arguments.optional_instance(to_user, get_user_model(), argument="to_user")
+    to_group = arguments.optional_instance(to_group, Group, argument="to_group")
+    reason = arguments.text(reason, argument="reason")
     if (to_user is None) == (to_group is None):
         raise ValueError("Reassign to exactly one of a user or a group.")
     with locked_run(item.run_id) as run:

@@ -130,3 +130,21 @@ def test_anonymous_users_are_sent_to_log_in(loans):
 
     assert response.status_code == 302
     assert "/login" in response["Location"] or "login" in response["Location"]
+
+
+def test_the_inputs_carry_their_limits_and_a_value_over_one_comes_back(db, sales):
+    b = VersionBuilder("accounts")
+    b.input("account", label="Account", required=True)
+    b.input("seats", "number", label="Seats")
+    b.step(b.stage("s"), "t", form=b.form("f", [field("ok", "yes_no")]), group=sales)
+    b.activate()
+    client, _ = client_for("add_run")
+    assert 'maxlength="1000"' in client.get(url(b.orchestration)).content.decode()
+
+    response = client.post(url(b.orchestration), {"account": "A" * 1001, "seats": "1" * 16})
+
+    html = response.content.decode()
+    assert "Ensure this value has at most 1000 characters (it has 1001)." in html
+    assert "Enter a whole number of at most 15 digits." in html
+    assert f'value="{"A" * 1001}"' in html
+    assert not Run.objects.exists()

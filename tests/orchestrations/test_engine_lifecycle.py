@@ -111,6 +111,53 @@ def test_a_condition_started_step_starts_when_the_record_is_edited_to_match(afte
     assert item_for(run, "vip_gift").assignee_user == csm
 
 
+def test_a_condition_started_step_waits_for_a_record_edit_in_a_stage_with_an_exit_condition(
+    after_commit,
+):
+    csm = make_user("csm")
+    b = VersionBuilder("care")
+    form = b.form("f", [field("notes")])
+    care = b.stage("care", exit_condition="record.go_live_ready")
+    b.step(care, "call", form=form, user=csm)
+    b.step(care, "vip_gift", form=form, user=csm, when="record.tier == 'gold'")
+    b.step(b.stage("after"), "survey", form=form, user=csm)
+    b.activate()
+    account = Account.objects.create(name="Acme", tier="standard")
+    run = run_start(b.orchestration, record=account)
+
+    # the call is done: nothing runs, yet the stage waits for its exit condition
+    work_item_complete(item_for(run, "call"), by=csm, data={})
+    assert statuses(run) == {"call": "completed", "vip_gift": "not_started"}
+    # the account turns gold: the gift step starts
+    with after_commit():
+        account.tier = "gold"
+        account.save()
+    assert statuses(run)["vip_gift"] == "in_progress"
+    assert item_for(run, "vip_gift").assignee_user == csm
+    # go-live: the stage ends even though the gift step runs
+    with after_commit():
+        account.go_live_ready = True
+        account.save()
+    assert statuses(run) == {
+        "call": "completed",
+        "vip_gift": "discontinued",
+        "survey": "in_progress",
+    }
+
+
+def test_a_stage_with_an_exit_condition_also_ends_when_every_step_is_complete():
+    csm = make_user("csm")
+    b = VersionBuilder("care")
+    form = b.form("f", [field("notes")])
+    b.step(b.stage("care", exit_condition="record.go_live_ready"), "call", form=form, user=csm)
+    b.step(b.stage("after"), "survey", form=form, user=csm)
+    b.activate()
+    run = run_start(b.orchestration, record=Account.objects.create(name="Acme"))
+
+    work_item_complete(item_for(run, "call"), by=csm, data={})
+    assert statuses(run) == {"call": "completed", "survey": "in_progress"}
+
+
 def test_an_exit_condition_ends_the_stage_and_discontinues_running_steps(after_commit):
     ops = make_user("ops")
     b = VersionBuilder("golive")
@@ -362,7 +409,7 @@ def test_after_a_loop_back_the_redone_steps_read_as_not_yet_done():
     officer = make_user("officer")
     b = VersionBuilder("redo", max_stage_visits=3)
     form = b.form("f", [field("answer", "choice", choices=["again", "done"])])
-    ask = b.stage("ask", exit_condition="steps.question.answer == 'skip-me'")
+    ask = b.stage("ask")
     b.step(ask, "question", form=form, user=officer)
     b.step(ask, "follow_up", form=form, user=officer, when="steps.question.answer == 'again'")
     b.outcome(ask, "steps.question.answer == 'again'", ask)

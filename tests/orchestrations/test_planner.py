@@ -113,3 +113,34 @@ def test_a_condition_step_that_cannot_start_is_skipped_once_nothing_else_runs():
     plan = plan_stage(s, {"a": DONE, "vip": NS}, truths("vip"))
     assert plan.start == ["vip"]
     assert not plan.exit_stage
+
+
+def test_with_an_exit_condition_a_condition_step_waits_instead_of_being_skipped():
+    s = stage("w", step("a"), step("vip", "condition", start_condition="vip"), exit_condition="go")
+    waiting = plan_stage(s, {"a": DONE, "vip": NS}, truths())
+    assert waiting.is_empty  # nothing runs, and still the stage does not end
+    assert plan_stage(s, {"a": DONE, "vip": NS}, truths("vip")).start == ["vip"]
+    assert plan_stage(s, {"a": DONE, "vip": NS}, truths("go")).exit_stage
+
+
+def test_with_an_exit_condition_a_step_after_a_waiting_step_waits_too():
+    vip = step("vip", "condition", start_condition="vip")
+    s = stage("w", vip, step("thanks", "after", after=["vip"]), exit_condition="go")
+    assert plan_stage(s, {"vip": NS, "thanks": NS}, truths()).is_empty
+    assert plan_stage(s, {"vip": DONE, "thanks": NS}, truths()).start == ["thanks"]
+
+
+def test_with_an_exit_condition_the_stage_still_ends_when_every_step_is_complete():
+    s = stage("w", step("a"), step("vip", "condition", start_condition="vip"), exit_condition="go")
+    assert plan_stage(s, {"a": DONE, "vip": DONE}, truths()).exit_stage
+    assert not plan_stage(s, {"a": DONE, "vip": RUN}, truths()).exit_stage
+
+
+def test_a_stage_exit_condition_that_fails_names_the_stage():
+    def broken(source):
+        raise ConditionRuntimeError("no field 'ready'", source=source, position=None)
+
+    s = stage("w", step("a"), exit_condition="record.ready")
+    plan = plan_stage(s, {"a": RUN}, broken)
+    assert plan.failed_step == ""
+    assert "stage 'w'" in plan.error
