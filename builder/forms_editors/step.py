@@ -293,18 +293,23 @@ def waiting_circle(step: Step, after: list[Step]) -> list[Step]:
     waits[step.pk] = [s.pk for s in after]
     by_pk[step.pk] = step
 
-    def trail_back(pk: int, trail: list[int]) -> list[int] | None:
-        for waited in waits.get(pk, []):
-            if waited == step.pk:
-                return trail
-            if waited not in trail:
-                found = trail_back(waited, [*trail, waited])
-                if found:
-                    return found
-        return None
-
-    found = trail_back(step.pk, [step.pk])
-    return [by_pk[pk] for pk in [*found, step.pk]] if found else []
+    # Depth first from `step` along "waits for", with a stack of our own (a long
+    # chain must not overflow Python's); reaching `step` again closes the circle.
+    trail = [step.pk]
+    seen = {step.pk}
+    unvisited = [iter(waits.get(step.pk, []))]
+    while unvisited:
+        waited = next(unvisited[-1], None)
+        if waited is None:
+            unvisited.pop()
+            trail.pop()
+        elif waited == step.pk:
+            return [by_pk[pk] for pk in [*trail, step.pk]]
+        elif waited not in seen:
+            seen.add(waited)
+            trail.append(waited)
+            unvisited.append(iter(waits.get(waited, [])))
+    return []
 
 
 def _person(user: Any) -> str:
