@@ -3,8 +3,8 @@
 For every object of the file: its keys in canonical order, their JSON types and
 defaults. `normalize` checks a file against this shape, reports each mismatch at
 its JSON path, and returns the file in canonical form (every key present, in
-order, defaults filled in), which is what the importer writes and the exporter
-produces.
+order, defaults filled in, free-form objects in the order of free_form.py), which
+is what the importer writes and the exporter produces.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_duration
 from django.utils.duration import duration_iso_string
 
 from ..models.choices import FieldType, StepKind, TriggerOn, TriggerType
+from .free_form import ordered_inputs, sorted_keys
 from .problems import Problem, child
 
 FORMAT = 1
@@ -225,6 +226,7 @@ class Shape:
 
     def field(self, value: Any, path: str) -> dict[str, Any]:
         spec = self.object(value, path, FIELD)
+        spec["default"] = sorted_keys(spec["default"])
         self.key(spec, path)
         self.choice(spec, path, "type", FieldType.values)
         return spec
@@ -261,6 +263,7 @@ class Shape:
             step["assignee"] = self.one_of(step["assignee"], child(path, "assignee"), ASSIGNEE)
         step["due_in"] = self.duration(step["due_in"], child(path, "due_in"))
         step["email"] = self.object(step["email"], child(path, "email"), EMAIL)
+        step["inputs"] = ordered_inputs(step["action"], step["inputs"])
         retry = step["retry"] = self.object(step["retry"], child(path, "retry"), RETRY)
         for name, low, high in (("max_attempts", 1, 100), ("backoff_seconds", 0, 86400)):
             if not low <= retry[name] <= high:
