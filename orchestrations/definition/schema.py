@@ -27,6 +27,7 @@ END = "end"  # a decision target that ends the run
 STAGE_START = "stage_start"
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+MAX_STAGE_VISITS = 10_000  # far above any real loop, far below the column's limit
 
 NULL = type(None)
 ANY = (object,)
@@ -153,8 +154,8 @@ class Shape:
         if isinstance(top["key"], str) and not SLUG_RE.match(top["key"]):
             self.problem("$.key", "Use letters, digits, hyphens and underscores only.")
         visits = top["max_stage_visits"]
-        if visits is not None and visits < 1:
-            self.problem("$.max_stage_visits", "Must be at least 1, or null.")
+        if visits is not None and not 1 <= visits <= MAX_STAGE_VISITS:
+            self.problem("$.max_stage_visits", f"Must be 1 to {MAX_STAGE_VISITS:,}, or null.")
         top["trigger"] = self.trigger(top["trigger"], data.get("trigger"))
         top["inputs"] = self.items(top["inputs"], "$.inputs", self.field)
         top["forms"] = self.items(top["forms"], "$.forms", self.form)
@@ -175,17 +176,16 @@ class Shape:
                 self.problem(child(path, name), f"Unknown key '{name}'; allowed: {allowed}.")
         result: dict[str, Any] = {}
         for name, key in keys.items():
-            fallback = copy.deepcopy(key.default)
             if name not in value:
                 if key.required and not quiet:
                     self.problem(child(path, name), f"Missing required key '{name}'.")
-                result[name] = fallback
+                result[name] = copy.deepcopy(key.default)
                 continue
             given = value[name]
             if not _has_type(given, key.types):
                 expected = " or ".join(TYPE_NAMES[t] for t in key.types)
                 self.problem(child(path, name), f"Must be {expected}, not {describe(given)}.")
-                result[name] = fallback
+                result[name] = copy.deepcopy(key.default)
                 continue
             if key.max_length and isinstance(given, str) and len(given) > key.max_length:
                 self.problem(child(path, name), f"At most {key.max_length} characters.")
