@@ -20,6 +20,7 @@ from orchestrations.models.choices import AssigneeType, StartWhen, StepKind
 from .. import scopes
 from ..durations import due_in_text, parse_due_in
 from ..forms_designer import EditorForm, unique_key_error
+from ..storable import make_storable
 from .conditions import check_errors, live_check, wide
 from .values import input_text, input_value
 
@@ -123,6 +124,8 @@ class StepForm(EditorForm):
                     help_text=" ".join(filter(None, [needed, spec.help, hint])),
                 )
                 self.fields[field_name].action_input = (action_name, input_name, spec)  # type: ignore[attr-defined]
+                # The value's limits are those of a definition's (input_value checks them).
+                make_storable(self.fields[field_name], limit_length=False)
                 if step.action == action_name and input_name in (step.action_inputs or {}):
                     self.initial[field_name] = input_text(step.action_inputs[input_name], spec.type)
                 found.setdefault(action_name, []).append((input_name, field_name))
@@ -225,7 +228,7 @@ class StepForm(EditorForm):
                     self.add_error(field_name, f"The action {name} needs this input.")
                 continue
             try:
-                values[input_name] = input_value(text, spec.type)
+                values[input_name] = input_value(text, spec.type, input_name)
             except forms.ValidationError as error:
                 self.add_error(field_name, error)
                 continue
