@@ -160,7 +160,7 @@ def test_an_uploaded_file_with_an_error_lands_in_the_box_to_be_fixed(as_designer
     ("name", "content_type", "body", "error"),
     [
         ("photo.png", "image/png", b"\x89PNG", "Choose a .json file"),
-        ("big.json", "application/json", b" " * (1024 * 1024 + 1), "is 1.0 MB: at most 1 MB."),
+        ("big.json", "application/json", b" " * (2 * 1024 * 1024 + 1), "is 2.0 MB: at most 2 MB."),
         ("latin.json", "application/json", b'{"name": "\xe9"}', "is not UTF-8 text."),
     ],
 )
@@ -172,10 +172,10 @@ def test_a_wrong_file_is_refused_clearly(as_designer, name, content_type, body, 
     assert Orchestration.objects.count() == 0
 
 
-def test_pasted_json_over_one_megabyte_is_refused(as_designer) -> None:
-    response = as_designer.post(IMPORT, {"text": "[" + " " * (1024 * 1024) + "]"})
+def test_pasted_json_over_two_megabytes_is_refused(as_designer) -> None:
+    response = as_designer.post(IMPORT, {"text": "[" + " " * (2 * 1024 * 1024) + "]"})
 
-    assert "at most 1 MB" in response.content.decode()
+    assert "The JSON is 2.0 MB: at most 2 MB." in response.content.decode()
 
 
 def test_nothing_to_import_says_what_to_do(as_designer) -> None:
