@@ -87,6 +87,25 @@ def test_the_import_command_refuses_each_hostile_case_without_a_traceback(
 
 
 @pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b" " * (2 * 1024 * 1024 + 1), "is 2.0 MB: at most 2 MB."),
+        (b'{"name": "\xe9"}', "is not UTF-8 text."),
+        (b"\xef\xbb\xbf" + b"[" * 40, "nested too deeply: more than 32 levels"),
+    ],
+    ids=["over 2 MB", "not UTF-8", "nested too deeply after a byte order mark"],
+)
+def test_the_import_command_says_why_a_file_cannot_be_read(
+    tmp_path: Path, body: bytes, said: str
+) -> None:
+    path = tmp_path / "odd.json"
+    path.write_bytes(body)
+
+    with pytest.raises(CommandError, match=said):
+        call_command("orchestration_import", str(path))
+
+
+@pytest.mark.parametrize(
     ("text", "said"),
     [
         ("[" * 50_000 + "]" * 50_000, "nested too deeply: more than 32 levels"),

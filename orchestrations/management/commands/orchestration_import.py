@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -56,10 +57,11 @@ class Command(BaseCommand):
         try:
             with open(name, "rb") as file:
                 raw = file.read(MAX_TEXT_BYTES + 1)  # never more than the limit and a byte
+                size = max(os.fstat(file.fileno()).st_size, len(raw))
         except OSError as error:
             raise CommandError(f"Cannot read {name}: {error.strerror}.") from None
         if len(raw) > MAX_TEXT_BYTES:
-            raise CommandError(f"{name} is too large: at most {megabytes(MAX_TEXT_BYTES)}.")
+            raise CommandError(f"{name} is {megabytes(size)}: at most {megabytes(MAX_TEXT_BYTES)}.")
         try:
             return load_definition_text(raw.decode("utf-8-sig"))
         except UnicodeDecodeError:
