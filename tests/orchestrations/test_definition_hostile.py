@@ -12,6 +12,7 @@ import sys
 import time
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -175,10 +176,16 @@ def test_text_that_cannot_be_read_says_why(text: str, said: str) -> None:
 
 def _set(path: list[str | int], value: object) -> dict:
     data = small_definition()
-    target = data
+    target: Any = data
     for name in path[:-1]:
         target = target[name]
     target[path[-1]] = value
+    return data
+
+
+def _with_a_number_key() -> dict[Any, Any]:
+    data: dict[Any, Any] = small_definition()
+    data[3] = "x"
     return data
 
 
@@ -202,7 +209,7 @@ LIMITS = [
      "$.inputs[0].default", "Not a number JSON can hold (nan)."),
     ("infinity", _set(["inputs"], [float("inf")]), "$.inputs[0]", "Not a number JSON can hold"),
     ("not a JSON value", _set(["inputs"], {1, 2}), "$.inputs", "Not a JSON value"),
-    ("a key that is not text", {**small_definition(), 3: "x"}, "$",
+    ("a key that is not text", _with_a_number_key(), "$",
      "Object keys are text, not int."),
 ]  # fmt: skip
 
