@@ -16,9 +16,10 @@ from orchestrations.models.choices import StepKind
 
 from .canvas import next_position
 from .keys import KEY_LENGTH, derive_key
+from .storable import StorableTextForm
 
 
-class OrchestrationCreateForm(forms.Form):
+class OrchestrationCreateForm(StorableTextForm, forms.Form):
     name = forms.CharField(
         max_length=200, help_text="What the process is called, e.g. Customer onboarding."
     )
@@ -54,7 +55,7 @@ class OrchestrationCreateForm(forms.Form):
             return Version.objects.create(orchestration=orchestration, number=1, created_by=by)
 
 
-class StageAddForm(forms.Form):
+class StageAddForm(StorableTextForm, forms.Form):
     name = forms.CharField(max_length=200)
 
     def __init__(self, *args: Any, version: Version, **kwargs: Any):
@@ -77,7 +78,7 @@ class StageAddForm(forms.Form):
         )
 
 
-class StepAddForm(forms.Form):
+class StepAddForm(StorableTextForm, forms.Form):
     name = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=StepKind.choices, initial=StepKind.INTERACTIVE)
 

@@ -14,12 +14,14 @@ from orchestrations.models import Form, FormField, InputVariable
 from orchestrations.models.choices import FieldType
 
 from .keys import key_from
+from .storable import StorableTextForm
 
 CHOICE_TYPES = (FieldType.CHOICE, FieldType.MULTI_CHOICE)
 
 
-class EditorForm(forms.ModelForm):
-    """Marks fields with errors for assistive technology and Pico's red outline."""
+class EditorForm(StorableTextForm, forms.ModelForm):
+    """Marks fields with errors for assistive technology and Pico's red outline; text
+    that cannot be stored is refused (`StorableTextForm`)."""
 
     def is_valid(self) -> bool:
         valid = super().is_valid()

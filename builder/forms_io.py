@@ -8,24 +8,33 @@ anew.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from django import forms
 
+from orchestrations.definition import Problem
+from orchestrations.definition.limits import (
+    MAX_TEXT_BYTES,
+    DefinitionTextError,
+    check_limits,
+    load_definition_text,
+    megabytes,
+)
 from orchestrations.models import Orchestration
 
 from .keys import numbered
+from .storable import StorableTextForm
 
-MAX_BYTES = 1024 * 1024
 JSON_TYPES = ("application/json", "text/json")
 
 
-class ImportForm(forms.Form):
+class ImportForm(StorableTextForm, forms.Form):
+    unlimited_text = ("text",)  # JSON, with a limit of its own (MAX_TEXT_BYTES)
+
     file = forms.FileField(
         required=False,
         label="A definition file",
-        help_text="A .json file exported from Handoff (at most 1 MB).",
+        help_text=f"A .json file exported from Handoff (at most {megabytes(MAX_TEXT_BYTES)}).",
         widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
     )
     text = forms.CharField(
@@ -65,8 +74,10 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(
                 f"Choose a .json file (a definition exported from Handoff); “{name}” is not one."
             )
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(f"“{name}” is {_size(upload.size)}: at most 1 MB.")
+        if upload.size > MAX_TEXT_BYTES:
+            raise forms.ValidationError(
+                f"“{name}” is {megabytes(upload.size)}: at most {megabytes(MAX_TEXT_BYTES)}."
+            )
         pasted = self.data.get("text", "")
         if pasted.strip() and _fingerprint(pasted) != self.data.get("shown_file"):
             raise forms.ValidationError(
@@ -96,8 +107,6 @@ class ImportForm(forms.Form):
         field = "file" if cleaned.get("file") else "text"
         if not text.strip():
             self.add_error("text", "Choose a file or paste the JSON of a definition.")
-        elif len(text.encode()) > MAX_BYTES:
-            self.add_error(field, f"The JSON is {_size(len(text.encode()))}: at most 1 MB.")
         else:
             cleaned["data"] = self._parse(text, field)
         if cleaned.get("as_copy"):
@@ -105,19 +114,24 @@ class ImportForm(forms.Form):
         return cleaned
 
     def _parse(self, text: str, field: str) -> Any:
+        """The definition in `text`, or None with the errors on `field`: text that isn't
+        JSON (shown with its line), or a definition past the limits (too deep, too
+        large, characters that can't be stored), which nothing else may read."""
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            lines = text.splitlines() or [""]
-            line, column = lines[min(error.lineno, len(lines)) - 1], error.colno
-            start = max(column - 60, 0)  # a minified file is one long line
-            self.json_error = (line[start : start + 120], column - start)
-            self.add_error(
-                field,
-                f"This is not valid JSON: {error.msg} at line {error.lineno}, "
-                f"column {error.colno}.",
-            )
+            data = load_definition_text(text)
+        except DefinitionTextError as error:
+            if error.line is not None and error.column is not None:
+                lines = text.splitlines() or [""]
+                line = lines[min(error.line, len(lines)) - 1]
+                start = max(error.column - 60, 0)  # a minified file is one long line
+                self.json_error = (line[start : start + 120], error.column - start)
+            self.add_error(field, str(error))
             return None
+        problems: list[Problem] = []
+        check_limits(data, problems)
+        for problem in problems:
+            self.add_error(field, str(problem))
+        return None if problems else data
 
     def _check_copy(self, cleaned: dict[str, Any]) -> None:
         key, name = cleaned.get("new_key"), cleaned.get("new_name")
@@ -154,10 +168,6 @@ def _free_key(key: str) -> str:
     return numbered(
         key, Orchestration.objects.filter(key__startswith=key).values_list("key", flat=True)
     )
-
-
-def _size(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
 def _fingerprint(text: str) -> str:

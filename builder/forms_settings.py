@@ -8,15 +8,17 @@ from typing import Any
 
 from django import forms
 from django.apps import apps
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 
+from orchestrations.definition.schema import MAX_STAGE_VISITS
 from orchestrations.models import Orchestration, Version
 from orchestrations.models.choices import TriggerOn, TriggerType
 
 from . import scopes
 from .forms_designer import EditorForm
 from .forms_editors import check_errors, live_check
+from .storable import StorableTextForm
 
 # Apps whose models are machinery, not records a process is about.
 INTERNAL_APPS = {"admin", "contenttypes", "sessions", "orchestrations", "django_celery_results"}
@@ -85,7 +87,8 @@ class TriggerForm(EditorForm):
             choices.append((version.trigger_model, f"{version.trigger_model} (not installed)"))
         fields["trigger_model"].choices = choices
         fields["max_stage_visits"].validators.append(MinValueValidator(1))
-        fields["max_stage_visits"].widget.attrs["min"] = 1
+        fields["max_stage_visits"].validators.append(MaxValueValidator(MAX_STAGE_VISITS))
+        fields["max_stage_visits"].widget.attrs.update(min=1, max=MAX_STAGE_VISITS)
         self.initial["trigger_on"] = self.initial.get("trigger_on") or TriggerOn.CREATED
         url = reverse("builder:condition-check", args=[version.pk])
         live_check(
@@ -112,7 +115,7 @@ class TriggerForm(EditorForm):
         return data
 
 
-class OrchestrationNameForm(forms.ModelForm):
+class OrchestrationNameForm(StorableTextForm, forms.ModelForm):
     """The process's name: not part of any one version, so it can change at any time
     (exports carry it; the key stays, since files and code refer to it)."""
 

@@ -3,6 +3,8 @@ that waits for others in a row below them), each box sized to its text."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from orchestrations.engine.definition import StageDef, StepDef
 from orchestrations.models.choices import StartWhen
 from orchestrations.status import StepRunStatus
@@ -27,19 +29,45 @@ from .shapes import (
 
 def step_rows(stage: StageDef) -> list[list[StepDef]]:
     """The steps of `stage` in rows: a step waiting for others goes below them."""
+    levels = _levels(stage)
+    rows: dict[int, list[StepDef]] = {}
+    for step in stage.steps:
+        rows.setdefault(levels[step.key], []).append(step)
+    return [rows[n] for n in sorted(rows)]
+
+
+def _levels(stage: StageDef) -> dict[str, int]:
+    """Each step's row: one below the lowest step it waits for (0 if none). In a
+    circle, the wait that closes it is left out. Walked with a stack of our own: a
+    chain of 2,000 steps must not overflow Python's."""
     by_key = {step.key: step for step in stage.steps}
     levels: dict[str, int] = {}
 
-    def level(step: StepDef, seen: frozenset[str]) -> int:
-        if step.key not in levels:
-            waits = [by_key[k] for k in waits_for(step) if k in by_key and k not in seen]
-            levels[step.key] = 1 + max((level(w, seen | {step.key}) for w in waits), default=-1)
-        return levels[step.key]
+    def waited(step: StepDef, path: set[str]) -> Iterator[StepDef]:
+        return iter([by_key[k] for k in waits_for(step) if k in by_key and k not in path])
 
-    rows: dict[int, list[StepDef]] = {}
-    for step in stage.steps:
-        rows.setdefault(level(step, frozenset({step.key})), []).append(step)
-    return [rows[n] for n in sorted(rows)]
+    for top in stage.steps:
+        if top.key in levels:
+            continue
+        path = {top.key}  # the steps being walked, each waiting for the next
+        walking = [(top, waited(top, path))]
+        lowest = [-1]  # per step walked: the lowest row among what it waits for
+        while walking:
+            step, unvisited = walking[-1]
+            dep = next(unvisited, None)
+            if dep is None:
+                walking.pop()
+                path.discard(step.key)
+                levels[step.key] = lowest.pop() + 1
+                if lowest:
+                    lowest[-1] = max(lowest[-1], levels[step.key])
+            elif dep.key in levels:
+                lowest[-1] = max(lowest[-1], levels[dep.key])
+            else:
+                path.add(dep.key)
+                walking.append((dep, waited(dep, path)))
+                lowest.append(-1)
+    return levels
 
 
 def waits_for(step: StepDef) -> tuple[str, ...]:

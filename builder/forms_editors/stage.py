@@ -12,6 +12,7 @@ from orchestrations.models import Stage
 
 from .. import scopes
 from ..forms_designer import EditorForm, mark_invalid, unique_key_error
+from ..storable import StorableTextForm
 from .conditions import check_errors, live_check, wide
 
 
@@ -97,7 +98,7 @@ class StageForm(EditorForm):
         return stage
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(StorableTextForm, forms.Form):
     label = forms.CharField(label="Label", required=False, max_length=200)
     condition = forms.CharField(label="When", widget=wide())
     target = forms.ChoiceField(label="Go to")

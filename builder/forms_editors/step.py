@@ -20,6 +20,7 @@ from orchestrations.models.choices import AssigneeType, StartWhen, StepKind
 from .. import scopes
 from ..durations import due_in_text, parse_due_in
 from ..forms_designer import EditorForm, unique_key_error
+from ..storable import make_storable
 from .conditions import check_errors, live_check, wide
 from .values import input_text, input_value
 
@@ -126,6 +127,8 @@ class StepForm(EditorForm):
                     help_text=" ".join(filter(None, [needed, spec.help, hint])),
                 )
                 self.fields[field_name].action_input = (action_name, input_name, spec)  # type: ignore[attr-defined]
+                # The value's limits are those of a definition's (input_value checks them).
+                make_storable(self.fields[field_name], limit_length=False)
                 if step.action == action_name and input_name in (step.action_inputs or {}):
                     self.initial[field_name] = input_text(step.action_inputs[input_name], spec.type)
                 found.setdefault(action_name, []).append((input_name, field_name))
@@ -228,7 +231,7 @@ class StepForm(EditorForm):
                     self.add_error(field_name, f"The action {name} needs this input.")
                 continue
             try:
-                values[input_name] = input_value(text, spec.type)
+                values[input_name] = input_value(text, spec.type, input_name)
             except forms.ValidationError as error:
                 self.add_error(field_name, error)
                 continue
@@ -296,18 +299,23 @@ def waiting_circle(step: Step, after: list[Step]) -> list[Step]:
     waits[step.pk] = [s.pk for s in after]
     by_pk[step.pk] = step
 
-    def trail_back(pk: int, trail: list[int]) -> list[int] | None:
-        for waited in waits.get(pk, []):
-            if waited == step.pk:
-                return trail
-            if waited not in trail:
-                found = trail_back(waited, [*trail, waited])
-                if found:
-                    return found
-        return None
-
-    found = trail_back(step.pk, [step.pk])
-    return [by_pk[pk] for pk in [*found, step.pk]] if found else []
+    # Depth first from `step` along "waits for", with a stack of our own (a long
+    # chain must not overflow Python's); reaching `step` again closes the circle.
+    trail = [step.pk]
+    seen = {step.pk}
+    unvisited = [iter(waits.get(step.pk, []))]
+    while unvisited:
+        waited = next(unvisited[-1], None)
+        if waited is None:
+            unvisited.pop()
+            trail.pop()
+        elif waited == step.pk:
+            return [by_pk[pk] for pk in [*trail, step.pk]]
+        elif waited not in seen:
+            seen.add(waited)
+            trail.append(waited)
+            unvisited.append(iter(waits.get(waited, [])))
+    return []
 
 
 def _person(user: Any) -> str:

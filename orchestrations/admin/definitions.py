@@ -5,9 +5,11 @@ change too, with `VersionLockedError`). Its status changes only by activation.""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 
@@ -26,6 +28,7 @@ from ..models import (
 from ..status import VersionStatus
 from ..versions import version_activate
 from .actions import apply_each, report
+from .definition_json import DefinitionJSONField
 
 VERSION_LOOKUPS = {DecisionOutcome: "stage__version_id", FormField: "form__version_id"}
 
@@ -53,7 +56,12 @@ def version_id_in_url(request: HttpRequest) -> Any:
 
 
 class DraftOnly:
-    """Mixed into admins and inlines: nothing of a non-draft version changes here."""
+    """Mixed into admins and inlines: nothing of a non-draft version changes here, and
+    its JSON columns are read as an import reads them."""
+
+    formfield_overrides: ClassVar[Mapping[type[models.Field[Any, Any]], Mapping[str, Any]]] = {
+        models.JSONField: {"form_class": DefinitionJSONField}
+    }
 
     def _locked(self, obj: Model | None) -> bool:
         version = owning_version(obj)

@@ -1,4 +1,6 @@
-"""A stored version as a definition file (format 1), every key in canonical order."""
+"""A stored version as a definition file (format 1), every key in canonical order:
+the schema's for its objects, free_form.py's inside values (the same from every
+database)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from django.utils.duration import duration_iso_string
 
 from ..models import DecisionOutcome, Step, Version
 from ..models.choices import AssigneeType, StartWhen, TriggerType
+from .free_form import ordered_inputs, sorted_keys
 from .schema import END, FORMAT, STAGE_START
 
 
@@ -93,7 +96,7 @@ def _field(spec: Any) -> dict[str, Any]:
         "required": spec.required,
         "choices": list(spec.choices or []),
         "help": spec.help_text,
-        "default": spec.default,
+        "default": sorted_keys(spec.default),
     }
 
 
@@ -110,7 +113,7 @@ def _step(step: Step) -> dict[str, Any]:
         "due_in": duration_iso_string(step.due_in) if step.due_in is not None else None,
         "email": {"subject": step.email_subject, "body": step.email_body},
         "action": step.action or None,
-        "inputs": step.action_inputs or {},
+        "inputs": ordered_inputs(step.action or None, step.action_inputs or {}),
         "retry": {
             "max_attempts": step.retry_max_attempts,
             "backoff_seconds": step.retry_backoff_seconds,

@@ -109,28 +109,44 @@ def _waiting_cycles(stage: dict[str, Any], path: str, problems: list[Problem]) -
         first = min(cycle, key=positions.__getitem__)
         start = cycle.index(first)
         ordered = cycle[start:] + cycle[:start]
-        shown = " → ".join([*ordered, first])
         where = child(child(child(path, "steps"), positions[first]), "start")
         problems.append(
-            Problem(where, f"Steps wait for each other in a circle: {shown}; none can start.")
+            Problem(
+                where,
+                f"Steps wait for each other in a circle: {_circle_text(ordered)}; none can start.",
+            )
         )
 
 
+def _circle_text(ordered: list[str]) -> str:
+    """ "a → b → a"; a long circle by its ends and its length."""
+    names = [*ordered, ordered[0]]
+    if len(names) <= 10:
+        return " → ".join(names)
+    return " → ".join([*names[:5], "…", *names[-3:]]) + f" ({len(ordered):,} steps)"
+
+
 def _cycles(waits: dict[str, list[str]]) -> list[list[str]]:
-    """Cycles found by a depth-first walk (each closing edge gives one cycle)."""
+    """Cycles found by a depth-first walk (each closing edge gives one cycle). The walk
+    keeps its own stack: a chain of 2,000 steps must not overflow Python's."""
     cycles: list[list[str]] = []
     done: set[str] = set()
-
-    def visit(key: str, trail: list[str]) -> None:
-        if key in trail:
-            cycles.append(trail[trail.index(key) :])
-            return
-        if key in done:
-            return
-        for waited in waits.get(key, []):
-            visit(waited, [*trail, key])
-        done.add(key)
-
-    for key in waits:
-        visit(key, [])
+    for start in waits:
+        if start in done:
+            continue
+        trail = [start]  # the keys being walked, each waiting for the next
+        on_trail = {start: 0}  # key -> its index in trail
+        unvisited = [iter(waits.get(start, []))]  # per key of the trail: what it waits for
+        while unvisited:
+            waited = next(unvisited[-1], None)
+            if waited is None:
+                done.add(trail[-1])
+                del on_trail[trail.pop()]
+                unvisited.pop()
+            elif waited in on_trail:
+                cycles.append(trail[on_trail[waited] :])
+            elif waited not in done:
+                on_trail[waited] = len(trail)
+                trail.append(waited)
+                unvisited.append(iter(waits.get(waited, [])))
     return cycles

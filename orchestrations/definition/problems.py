@@ -10,6 +10,7 @@ from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
+WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def child(path: str, name: str | int) -> str:
     """The JSON path of a key or list item below `path`."""
     if isinstance(name, int):
         return f"{path}[{name}]"
-    return f"{path}.{name}" if re.fullmatch(r"\w+", name) else f"{path}[{name!r}]"
+    return f"{path}.{name}" if WORD.fullmatch(name) else f"{path}[{name!r}]"
 
 
 def stage_paths(definition: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

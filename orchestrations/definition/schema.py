@@ -3,8 +3,8 @@
 For every object of the file: its keys in canonical order, their JSON types and
 defaults. `normalize` checks a file against this shape, reports each mismatch at
 its JSON path, and returns the file in canonical form (every key present, in
-order, defaults filled in), which is what the importer writes and the exporter
-produces.
+order, defaults filled in, free-form objects in the order of free_form.py), which
+is what the importer writes and the exporter produces.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_duration
 from django.utils.duration import duration_iso_string
 
 from ..models.choices import FieldType, StepKind, TriggerOn, TriggerType
+from .free_form import ordered_inputs, sorted_keys
 from .problems import Problem, child
 
 FORMAT = 1
@@ -26,6 +27,7 @@ END = "end"  # a decision target that ends the run
 STAGE_START = "stage_start"
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+MAX_STAGE_VISITS = 10_000  # far above any real loop, far below the column's limit
 
 NULL = type(None)
 ANY = (object,)
@@ -152,8 +154,8 @@ class Shape:
         if isinstance(top["key"], str) and not SLUG_RE.match(top["key"]):
             self.problem("$.key", "Use letters, digits, hyphens and underscores only.")
         visits = top["max_stage_visits"]
-        if visits is not None and visits < 1:
-            self.problem("$.max_stage_visits", "Must be at least 1, or null.")
+        if visits is not None and not 1 <= visits <= MAX_STAGE_VISITS:
+            self.problem("$.max_stage_visits", f"Must be 1 to {MAX_STAGE_VISITS:,}, or null.")
         top["trigger"] = self.trigger(top["trigger"], data.get("trigger"))
         top["inputs"] = self.items(top["inputs"], "$.inputs", self.field)
         top["forms"] = self.items(top["forms"], "$.forms", self.form)
@@ -174,17 +176,16 @@ class Shape:
                 self.problem(child(path, name), f"Unknown key '{name}'; allowed: {allowed}.")
         result: dict[str, Any] = {}
         for name, key in keys.items():
-            fallback = copy.deepcopy(key.default)
             if name not in value:
                 if key.required and not quiet:
                     self.problem(child(path, name), f"Missing required key '{name}'.")
-                result[name] = fallback
+                result[name] = copy.deepcopy(key.default)
                 continue
             given = value[name]
             if not _has_type(given, key.types):
                 expected = " or ".join(TYPE_NAMES[t] for t in key.types)
                 self.problem(child(path, name), f"Must be {expected}, not {describe(given)}.")
-                result[name] = fallback
+                result[name] = copy.deepcopy(key.default)
                 continue
             if key.max_length and isinstance(given, str) and len(given) > key.max_length:
                 self.problem(child(path, name), f"At most {key.max_length} characters.")
@@ -225,6 +226,7 @@ class Shape:
 
     def field(self, value: Any, path: str) -> dict[str, Any]:
         spec = self.object(value, path, FIELD)
+        spec["default"] = sorted_keys(spec["default"])
         self.key(spec, path)
         self.choice(spec, path, "type", FieldType.values)
         return spec
@@ -261,6 +263,7 @@ class Shape:
             step["assignee"] = self.one_of(step["assignee"], child(path, "assignee"), ASSIGNEE)
         step["due_in"] = self.duration(step["due_in"], child(path, "due_in"))
         step["email"] = self.object(step["email"], child(path, "email"), EMAIL)
+        step["inputs"] = ordered_inputs(step["action"], step["inputs"])
         retry = step["retry"] = self.object(step["retry"], child(path, "retry"), RETRY)
         for name, low, high in (("max_attempts", 1, 100), ("backoff_seconds", 0, 86400)):
             if not low <= retry[name] <= high:

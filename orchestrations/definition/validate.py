@@ -1,8 +1,10 @@
 """Everything that can be wrong with a definition, found at once.
 
-`validate_definition` checks the shape (schema.py), then keys, references to
-forms, people, groups, actions, models and stages, field values, conditions and
-templates (expressions.py), and the stage graph (graph.py).
+`validate_definition` checks the limits first (limits.py: size, nesting, characters
+that cannot be stored; a definition past them is checked no further), then the shape
+(schema.py), keys, references to forms, people, groups, actions, models and stages,
+field values, conditions and templates (expressions.py), and the stage graph
+(graph.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..fields import FieldDef, clean_values
 from ..models.choices import FieldType, StepKind, TriggerType
 from .expressions import check_expressions, trigger_model
 from .graph import check_graph
+from .limits import check_limits
 from .problems import Problem, child, stage_paths, step_paths
 from .schema import END, describe, normalize
 
@@ -42,8 +45,14 @@ def validate_definition(data: Any) -> list[Problem]:
 
 
 def check_definition(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """The canonical form of `data` (None if it is not an object) and its problems."""
+    """The canonical form of `data` (None if it is not an object, or passes a limit)
+    and its problems."""
     problems: list[Problem] = []
+    # Before anything recursive reads it, and before any of its text reaches a query
+    # or a message (a NUL or a lone surrogate would fail there, not here).
+    check_limits(data, problems)
+    if problems:
+        return None, problems
     definition = normalize(data, problems)
     if definition is not None:
         References(definition, problems).check()

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 from playwright.sync_api import expect
 
 from orchestrations.definition import export_definition, import_definition
@@ -18,6 +19,7 @@ from orchestrations.models import Orchestration, Version
 from orchestrations.versions import version_activate
 from tests.factories import make_user
 from tests.orchestrations.definitions import make_people, rich_definition, small_definition
+from tests.orchestrations.hostile import CASES, Case
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +162,7 @@ def test_an_uploaded_file_with_an_error_lands_in_the_box_to_be_fixed(as_designer
     ("name", "content_type", "body", "error"),
     [
         ("photo.png", "image/png", b"\x89PNG", "Choose a .json file"),
-        ("big.json", "application/json", b" " * (1024 * 1024 + 1), "is 1.0 MB: at most 1 MB."),
+        ("big.json", "application/json", b" " * (2 * 1024 * 1024 + 1), "is 2.0 MB: at most 2 MB."),
         ("latin.json", "application/json", b'{"name": "\xe9"}', "is not UTF-8 text."),
     ],
 )
@@ -172,10 +174,10 @@ def test_a_wrong_file_is_refused_clearly(as_designer, name, content_type, body, 
     assert Orchestration.objects.count() == 0
 
 
-def test_pasted_json_over_one_megabyte_is_refused(as_designer) -> None:
-    response = as_designer.post(IMPORT, {"text": "[" + " " * (1024 * 1024) + "]"})
+def test_pasted_json_over_two_megabytes_is_refused(as_designer) -> None:
+    response = as_designer.post(IMPORT, {"text": "[" + " " * (2 * 1024 * 1024) + "]"})
 
-    assert "at most 1 MB" in response.content.decode()
+    assert "The JSON is 2.0 MB: at most 2 MB." in response.content.decode()
 
 
 def test_nothing_to_import_says_what_to_do(as_designer) -> None:
@@ -291,3 +293,44 @@ def test_after_a_failed_file_a_corrected_file_replaces_the_text_it_left_in_the_b
 
     assert second.status_code == 302
     assert Orchestration.objects.filter(key="fixed_copy").exists()
+
+
+# Hostile definitions (the cases of tests/orchestrations/hostile.py, also tried through
+# the functions and the command in tests/orchestrations/test_definition_hostile.py)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_a_hostile_definition_is_refused_with_its_message_and_the_text_stays(
+    as_designer, case: Case
+) -> None:
+    response = as_designer.post(IMPORT, {"text": case.text})
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert case.page in html
+    assert f">{escape(case.text)}</textarea>" in html
+    assert not Orchestration.objects.exists()
+
+
+def test_a_hostile_file_lands_in_the_box_with_its_message(as_designer) -> None:
+    text = "[" * 50_000 + "]" * 50_000
+
+    response = as_designer.post(IMPORT, {"file": upload(text.encode(), "deep.json")})
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert (
+        "nested too deeply: more than 32 levels of objects and lists at line 1, column 33" in html
+    )
+    assert f">{text}</textarea>" in html
+    assert '<pre class="json-error-context"' in html  # where, as for a syntax error
+
+
+def test_checking_a_hostile_definition_refuses_it_too(as_designer) -> None:
+    case = next(c for c in CASES if "surrogate in a name" in c.id)
+
+    response = as_designer.post(IMPORT, {"text": case.text, "action": "check"})
+
+    assert response.status_code == 422
+    assert case.page in response.content.decode()
+    assert "This will create" not in response.content.decode()

@@ -605,3 +605,39 @@ def test_activating_a_draft_retires_the_active_version_and_reports_problems(
     assert f"1 refused: {empty.version} has problems to fix first: " in refusals[0]
     # newest first: v2 is already active when v1 comes up
     assert refusals[1] == f"1 refused: {v1} is obsolete; only a draft can be activated."
+
+
+def _as_posted(form) -> dict:
+    """What the change form posts when nothing is changed."""
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = [str(v) for v in value] if isinstance(value, list) else value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("[" * 50_000, "The JSON is nested too deeply: more than 27 levels"),
+        ('{"values": {"a": "\\u0000"}}', "$.values.a: Contains a character that cannot be stored"),
+        ('{"values": {"n": NaN}}', "$.values.n: Not a number JSON can hold (nan)."),
+    ],
+    ids=["JSON 50,000 deep", "a NUL escaped in JSON", "NaN"],
+)
+def test_a_drafts_json_columns_are_read_as_an_import_reads_them(admin_client, typed, error):
+    b = VersionBuilder("onboarding")
+    step = b.step(b.stage("welcome"), "flag", action="set_variables",
+                  action_inputs={"values": {"ok": True}})  # fmt: skip
+    page = admin_client.get(change_page(step))
+
+    response = admin_client.post(
+        change_page(step), {**_as_posted(page.context["adminform"].form), "action_inputs": typed}
+    )
+
+    assert response.status_code == 200
+    assert any(error in e for e in response.context["adminform"].form.errors["action_inputs"])
+    step.refresh_from_db()
+    assert step.action_inputs == {"values": {"ok": True}}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -13,6 +13,12 @@ from orchestrations.definition import (
     errors_of,
     import_definition,
     validate_definition,
+)
+from orchestrations.definition.limits import (
+    MAX_TEXT_BYTES,
+    DefinitionTextError,
+    load_definition_text,
+    megabytes,
 )
 from orchestrations.versions import version_activate
 
@@ -25,13 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--activate", action="store_true", help="Activate the new version")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            with open(options["file"], encoding="utf-8") as file:
-                data = json.load(file)
-        except OSError as error:
-            raise CommandError(f"Cannot read {options['file']}: {error.strerror}.") from None
-        except ValueError as error:
-            raise CommandError(f"{options['file']} is not valid JSON: {error}.") from None
+        data = self.read(options["file"])
         try:
             # One transaction: with --activate, a refused activation leaves no draft behind.
             with transaction.atomic():
@@ -50,3 +50,21 @@ class Command(BaseCommand):
             self.stderr.write(str(problem))
         state = "active" if options["activate"] else "a draft"
         self.stdout.write(f"Imported {version} ({state}).")
+
+    def read(self, name: str) -> Any:
+        """The parsed file; a clear `CommandError` for anything that can't be read as a
+        definition (too large, not UTF-8, not JSON, nested too deeply)."""
+        try:
+            with open(name, "rb") as file:
+                raw = file.read(MAX_TEXT_BYTES + 1)  # never more than the limit and a byte
+                size = max(os.fstat(file.fileno()).st_size, len(raw))
+        except OSError as error:
+            raise CommandError(f"Cannot read {name}: {error.strerror}.") from None
+        if len(raw) > MAX_TEXT_BYTES:
+            raise CommandError(f"{name} is {megabytes(size)}: at most {megabytes(MAX_TEXT_BYTES)}.")
+        try:
+            return load_definition_text(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise CommandError(f"{name} is not UTF-8 text.") from None
+        except DefinitionTextError as error:
+            raise CommandError(f"{name}: {error}") from None
