@@ -65,8 +65,9 @@ def service():
 
 
 @pytest.fixture
-def worker():
-    """A worker process on the test database, with Celery sending for real."""
+def worker(tmp_path):
+    """A worker process (with beat, for the sweeper) on the test database, with Celery
+    sending for real."""
     app.control.purge()
     db = settings.DATABASES["default"]
     env = {
@@ -74,9 +75,11 @@ def worker():
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "HANDOFF_HTTP_ALLOWED_HOSTS": "127.0.0.1",
+        "HANDOFF_SWEEP_SECONDS": "1",  # the sweeper sends the retry when its backoff is over
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+         "-Q", "handoff.actions,handoff.control", "--beat", "-s", str(tmp_path / "beat"),
          "--concurrency=1", "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env,
     )  # fmt: skip
