@@ -186,6 +186,10 @@ HANDOFF_LEASE_SECONDS = env.float("HANDOFF_LEASE_SECONDS", default=15)
 # An attempt sent this long ago that nobody claimed, with the actions queue empty, is
 # missing (lost by the broker) and is sent again.
 HANDOFF_MISSING_MESSAGE_SECONDS = env.float("HANDOFF_MISSING_MESSAGE_SECONDS", default=30)
+# /healthz fails (503) when the oldest unsent outbox message is older than this, or the
+# sweeper has not run for this long.
+HANDOFF_HEALTH_OUTBOX_LAG_SECONDS = env.int("HANDOFF_HEALTH_OUTBOX_LAG_SECONDS", default=120)
+HANDOFF_HEALTH_SWEEP_STALE_SECONDS = env.int("HANDOFF_HEALTH_SWEEP_STALE_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,

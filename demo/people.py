@@ -113,6 +113,8 @@ SUPPORT_PERMISSIONS = [
     "orchestrations.view_stagerun",
     "orchestrations.view_steprun",
     "orchestrations.view_runevent",
+    "orchestrations.view_outboxmessage",
+    "orchestrations.change_outboxmessage",
     "orchestrations.reassign_workitem",
     "orchestrations.view_orchestration",
     "orchestrations.view_version",

@@ -7,10 +7,18 @@ editable only while their version is a draft.
 
 from django.contrib import admin
 
-from . import definition_parts, definitions, people, run_parts, runs, work_items
+from . import definition_parts, definitions, outbox, people, run_parts, runs, work_items
 
 admin.site.site_header = "Handoff administration"
 admin.site.site_title = "Handoff admin"
 admin.site.index_title = "Handoff site administration"
 
-__all__ = ["definition_parts", "definitions", "people", "run_parts", "runs", "work_items"]
+__all__ = [
+    "definition_parts",
+    "definitions",
+    "outbox",
+    "people",
+    "run_parts",
+    "runs",
+    "work_items",
+]

@@ -6,10 +6,13 @@ single step rather than a whole run.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from .. import health
 from ..engine import step_retry
 from ..models import RunEvent, StageRun, StepRun
 from .actions import apply_each, report
@@ -49,18 +52,42 @@ class StageRunAdmin(RunPartAdmin):
                                 "finished_at", "decision")  # fmt: skip
 
 
+class BackgroundStateFilter(admin.SimpleListFilter):
+    """The same rules as the engine health page (orchestrations.health)."""
+
+    title = "background attempts"
+    parameter_name = "attempts"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("running", "Running now"),
+            ("retrying", "Retrying"),
+            ("stuck", "Stuck (lease lapsed or never claimed)"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        chosen = {
+            "running": health.running_attempts,
+            "retrying": health.retrying_attempts,
+            "stuck": health.stuck_attempts,
+        }.get(self.value() or "")
+        return queryset.filter(pk__in=chosen().values("pk")) if chosen else None
+
+
 @admin.register(StepRun)
 class StepRunAdmin(RunPartAdmin):
-    list_display = ["__str__", "run_link", "stage_run", "status_badge", "failures",
-                    "error_message", "started_at", "finished_at"]  # fmt: skip
-    list_filter = ["status", "step__kind", "run__orchestration"]
+    list_display = ["__str__", "run_link", "stage_run", "status_badge", "attempt", "failures",
+                    "worker", "heartbeat_at", "error_message", "started_at",
+                    "finished_at"]  # fmt: skip
+    list_filter = ["status", BackgroundStateFilter, "step__kind", "run__orchestration"]
     list_select_related = ["step", "stage_run__stage", "run__orchestration"]
-    search_fields = ["step__name", "step__key", "run__record_label", "error_message"]
+    search_fields = ["step__name", "step__key", "run__record_label", "error_message", "worker"]
     actions = ["retry"]
-    fields = readonly_fields = ("run_link", "stage_run", "step", "status_badge", "failures",
-                                "error_message", "outputs_json", "held_result_json",
-                                "started_at", "finished_at", "completed_by", "next_attempt_at",
-                                "lease_until")  # fmt: skip
+    fields = readonly_fields = ("run_link", "stage_run", "step", "status_badge", "attempt",
+                                "failures", "takeovers", "error_message", "outputs_json",
+                                "held_result_json", "started_at", "finished_at", "completed_by",
+                                "dispatched_at", "next_attempt_at", "worker", "claimed_at",
+                                "heartbeat_at", "lease_until")  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related(*self.list_select_related)
