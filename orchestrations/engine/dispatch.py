@@ -16,6 +16,10 @@ from ..models import OutboxKind, OutboxMessage, StepRun
 # The queue background attempts are sent to; the sweeper and the outbox relay have
 # their own (settings.CELERY_TASK_DEFAULT_QUEUE), so they never wait behind actions.
 ACTIONS_QUEUE = "handoff.actions"
+# An attempt sent again (its worker died, its message was lost, it arrived while the run
+# was suspended) has waited its turn once already: it goes before new ones. On Redis a
+# lower number is taken sooner; the filesystem transport ignores priorities.
+PRIORITY_NEW, PRIORITY_AGAIN = 6, 0
 
 
 def schedule_attempt(step_run: StepRun, *, at: datetime, fresh: bool = True) -> None:
@@ -36,9 +40,10 @@ def schedule_attempt(step_run: StepRun, *, at: datetime, fresh: bool = True) -> 
     step_run.next_attempt_at = at
     step_run.claimed_at = step_run.heartbeat_at = step_run.lease_until = None
     step_run.worker = ""
+    priority = PRIORITY_NEW if fresh else PRIORITY_AGAIN
     outbox.enqueue(
         OutboxKind.STEP_ATTEMPT,
-        {"step_run": step_run.pk, "token": str(token)},
+        {"step_run": step_run.pk, "token": str(token), "priority": priority},
         run_id=step_run.run_id,
         step_run_id=step_run.pk,
         available_at=at,
@@ -52,7 +57,7 @@ def park(step_run: StepRun) -> None:
     step_run.worker = ""
 
 
-def send_step_message(step_run_id: int, token: str) -> None:
+def send_step_message(step_run_id: int, token: str, priority: int = PRIORITY_NEW) -> None:
     """Publish one attempt to the workers, with its time limits. Raises when the broker
     cannot take it (the outbox keeps the message and sends it again)."""
     from ..tasks import execute_step
@@ -61,6 +66,7 @@ def send_step_message(step_run_id: int, token: str) -> None:
     execute_step.apply_async(
         (step_run_id, token),
         queue=ACTIONS_QUEUE,
+        priority=priority,
         retry=False,
         # Backstops for the engine's own watchdog (engine/leases.py): Celery's soft
         # limit interrupts a body blocked in a system call, the hard one ends a worker
@@ -89,4 +95,5 @@ def actions_waiting() -> int | None:
 
 @outbox.sender(OutboxKind.STEP_ATTEMPT, after_commit="inline")
 def _send_attempt(message: OutboxMessage) -> None:
-    send_step_message(message.payload["step_run"], message.payload["token"])
+    payload = message.payload
+    send_step_message(payload["step_run"], payload["token"], payload.get("priority", PRIORITY_NEW))

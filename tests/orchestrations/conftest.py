@@ -32,7 +32,7 @@ class FakeBroker:
         self.down = False
         self._capture = capture
 
-    def send(self, step_run_id: int, token: str) -> None:
+    def send(self, step_run_id: int, token: str, priority: int = 6) -> None:
         if self.down:
             raise ConnectionRefusedError("The broker is down (FakeBroker).")
         self.messages.append((step_run_id, token))

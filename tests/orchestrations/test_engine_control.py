@@ -119,7 +119,11 @@ def test_a_failing_action_is_retried_with_backoff_then_errors_and_resume_restart
     assert broker.messages == []
     retry = OutboxMessage.objects.unsent().get()
     assert retry.available_at == provision.next_attempt_at
-    assert retry.payload == {"step_run": provision.pk, "token": str(provision.dispatch_token)}
+    assert retry.payload == {
+        "step_run": provision.pk,
+        "token": str(provision.dispatch_token),
+        "priority": 6,
+    }  # a new attempt: behind attempts sent again
     assert "Attempt 1 of 2 failed: CRM unavailable" in run.events.get(kind="step.retry").message
 
     assert broker.send_due() == 1

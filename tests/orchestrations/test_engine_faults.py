@@ -192,6 +192,8 @@ def test_a_dead_worker_is_taken_over_as_the_same_attempt(after_commit, broker):
         assert sweep()["taken_over"] == 1
     step = StepRun.objects.get(pk=step_run_id)
     assert (step.attempt, step.failures, step.takeovers) == (1, 0, 1)  # no retry used up
+    again = OutboxMessage.objects.filter(step_run=step).latest("pk")
+    assert again.payload["priority"] == 0  # ahead of new attempts waiting in the queue
     assert "stopped answering" in RunEvent.objects.get(run=run, kind="step.takeover").message
     assert step_execute(step_run_id, token) == "stale"  # the dead worker's message, redelivered
     assert broker.deliver() == ["done"]
