@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -82,11 +83,15 @@ def experiment(args: argparse.Namespace, stack: Stack, service: Service) -> list
     started = time.monotonic()
     runs = [run_start(b.orchestration) for _ in range(args.runs)]
     ids = [run.pk for run in runs]
-    kills: list[tuple[int, object]] = []  # (step run, when)
+    kills: list[tuple[int, datetime]] = []  # (step run, when)
     for number in range(args.kills):
         # spread the kills over the experiment
         target = args.runs * (number + 1) // (args.kills + 1)
-        wait_for(lambda t=target: finished(ids) >= t, timeout=600, every=0.2)
+
+        def reached(target: int = target) -> bool:
+            return finished(ids) >= target
+
+        wait_for(reached, timeout=600, every=0.2)
         step = wait_for(lambda: in_a_body(ids, service), timeout=60, every=0.02)
         victim = next(w for w in stack.workers if step.worker.endswith(f":{w.pid}"))
         kills.append((step.pk, timezone.now()))
@@ -99,7 +104,8 @@ def experiment(args: argparse.Namespace, stack: Stack, service: Service) -> list
     recoveries = []
     for step_run_id, killed_at in kills:
         step = StepRun.objects.get(pk=step_run_id)
-        recoveries.append((step.finished_at - killed_at).total_seconds())  # type: ignore[operator]
+        assert step.finished_at is not None
+        recoveries.append((step.finished_at - killed_at).total_seconds())
     calls = service.calls_by_key()
     twice = [key for key, c in calls.items() if len(c) > 1]
     completed = Run.objects.filter(pk__in=ids, status="completed").count()
