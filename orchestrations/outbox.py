@@ -3,8 +3,8 @@
 enqueue() ─ a row, in the caller's transaction, claimed by this process
    │ commit
    ▼
-relay_batch() ─ right after the commit: publish it (or hand an email to a worker),
-   │            mark it sent; on failure release it, with a backoff
+relay_committed() ─ right after the commit: publish it (or hand an email to a
+   │                worker), mark it sent; on failure release it, with a backoff
    ▼ broker down, crash between commit and send, claim lapsed
 relay_due() ─ the sweeper, every few seconds: claim what is due and unsent, send it
 
@@ -76,8 +76,6 @@ def enqueue(
     from `available_at`, by the sweeper). Inside `collecting()` the row is written
     at the end of that block, with the others, in one statement."""
     now = timezone.now()
-    due_now = available_at is None or available_at <= now
-    batch = _current_batch() if due_now else None
     message = OutboxMessage(
         kind=kind,
         payload=payload,
@@ -85,16 +83,12 @@ def enqueue(
         step_run_id=step_run_id,
         created_at=now,
         available_at=available_at or now,
-        claim=batch,
-        claimed_until=now + CLAIM if batch else None,
     )
     buffers: list[list[OutboxMessage]] = _state.__dict__.get("buffers", [])
     if buffers:
         buffers[-1].append(message)
-        return message
-    message.save()
-    if batch is not None:
-        _relay_after_commit(batch)
+    else:
+        _write([message])
     return message
 
 
@@ -109,48 +103,57 @@ def collecting() -> Iterator[None]:
         yield
     finally:
         buffers.pop()
-    if not buffer:
-        return
-    OutboxMessage.objects.bulk_create(buffer)
-    for batch in {m.claim for m in buffer if m.claim is not None}:
-        _relay_after_commit(batch)
+    if buffer:
+        _write(buffer)
 
 
-def relay_batch(batch: uuid.UUID) -> None:
+def _write(messages: list[OutboxMessage]) -> None:
+    """Insert the rows, those due now claimed by this process, which sends them right
+    after the commit (if the transaction rolls back, Django drops the callback too)."""
+    now = timezone.now()
+    claim = uuid.uuid4()
+    due = [m for m in messages if m.available_at <= now]
+    for message in due:
+        message.claim, message.claimed_until = claim, now + CLAIM
+    if len(messages) == 1:
+        messages[0].save(force_insert=True)
+    else:
+        OutboxMessage.objects.bulk_create(messages)
+    if due:
+        transaction.on_commit(lambda: relay_committed(due, claim))
+
+
+def relay_committed(messages: list[OutboxMessage], claim: uuid.UUID) -> None:
     """Send what one transaction wrote, right after its commit (never raises)."""
-    if getattr(_state, "relayed", None) == batch:
-        return  # every enqueue registers this callback; the first one did the work
-    _state.relayed = batch
-    if getattr(_state, "batch", None) == batch:
-        _state.batch = None
     try:
-        messages = list(OutboxMessage.objects.filter(claim=batch, sent_at__isnull=True))
         if time.monotonic() < _broker_down_until:  # don't make every request wait for it
             _release(messages, error=None)
             return
         inline = [m for m in messages if _SENDERS[m.kind].after_commit == "inline"]
-        _send_all(inline, batch)
+        _send_all(inline, claim)
         handed = [m for m in messages if _SENDERS[m.kind].after_commit == "worker"]
         if handed:
-            _hand_to_worker(handed, batch)
+            _hand_to_worker(handed, claim)
     except Exception:  # the caller's work is committed: never tell it otherwise
-        logger.exception("Relaying outbox batch %s failed; the sweeper sends it.", batch)
+        logger.exception(
+            "Relaying %d outbox message(s) failed; the sweeper sends them.", len(messages)
+        )
 
 
 def deliver_claimed(ids: Iterable[int], claim: str) -> int:
-    """Send rows handed to a worker by `relay_batch`, if their claim is still ours."""
-    batch = uuid.UUID(claim)
+    """Send rows handed to a worker by `relay_committed`, if their claim is still ours."""
+    mine = uuid.UUID(claim)
     now = timezone.now()
     # Renew the claim before sending: a sweeper that found it lapsed may own it now.
-    OutboxMessage.objects.filter(pk__in=list(ids), claim=batch, sent_at__isnull=True).update(
+    OutboxMessage.objects.filter(pk__in=list(ids), claim=mine, sent_at__isnull=True).update(
         claimed_until=now + CLAIM
     )
     messages = list(
         OutboxMessage.objects.filter(
-            pk__in=list(ids), claim=batch, sent_at__isnull=True, claimed_until__gt=now
+            pk__in=list(ids), claim=mine, sent_at__isnull=True, claimed_until__gt=now
         )
     )
-    return _send_all(messages, batch)
+    return _send_all(messages, mine)
 
 
 def relay_due(limit: int = SWEEP_BATCH) -> int:
@@ -194,11 +197,11 @@ def _send_all(messages: list[OutboxMessage], claim: uuid.UUID) -> int:
     return len(sent)
 
 
-def _hand_to_worker(messages: list[OutboxMessage], batch: uuid.UUID) -> None:
+def _hand_to_worker(messages: list[OutboxMessage], claim: uuid.UUID) -> None:
     from .tasks import deliver_outbox
 
     try:
-        deliver_outbox.apply_async(([m.pk for m in messages], str(batch)), retry=False)
+        deliver_outbox.apply_async(([m.pk for m in messages], str(claim)), retry=False)
     except Exception as error:
         logger.warning("Handing %d outbox message(s) to a worker failed: %s", len(messages), error)
         _note_broker_down()
@@ -240,19 +243,5 @@ def _release(messages: list[OutboxMessage], *, error: Exception | None) -> None:
         )
 
 
-# Rows written by one transaction share a batch (their claim), sent by one callback
-# after its commit. Per thread, as database connections are.
+# Messages enqueued inside `collecting()` blocks, per thread as connections are.
 _state = threading.local()
-
-
-def _current_batch() -> uuid.UUID:
-    batch = getattr(_state, "batch", None)
-    if batch is None:
-        batch = _state.batch = uuid.uuid4()
-    return batch
-
-
-def _relay_after_commit(batch: uuid.UUID) -> None:
-    # Registered by every enqueue (not once per batch): a savepoint rolled back takes
-    # its registrations with it, and the rows written before it must still be sent.
-    transaction.on_commit(lambda: relay_batch(batch))
