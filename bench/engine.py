@@ -5,8 +5,11 @@
 
 Uses a three-stage orchestration (three parallel team steps, then two sequential
 steps, then one) through the public engine functions, single-threaded, then (on
-PostgreSQL) the same completions from 8 threads at once. Not a test: it prints figures
-for the README. The PostgreSQL database is created and dropped by the script.
+PostgreSQL) the same completions from 8 threads at once. Every person has an email
+address, so each new work item is announced by email (delivered in this process, as
+Celery runs eagerly here: the figures include sending). Prints the SQL statements per
+operation too. Not a test: it prints figures for the README. The PostgreSQL database is
+created and dropped by the script.
 """
 
 from __future__ import annotations
@@ -15,22 +18,32 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("HANDOFF_DATA_DIR", tempfile.mkdtemp(prefix="handoff-bench-"))
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 import django
 
 django.setup()
 
 from django.contrib.auth.models import Group, User  # noqa: E402
+from django.core import mail  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+from django.test.utils import (  # noqa: E402
+    setup_databases,
+    setup_test_environment,
+    teardown_databases,
+)
 
 from orchestrations.definition import import_definition  # noqa: E402
 from orchestrations.engine import run_start, work_item_complete  # noqa: E402
@@ -80,26 +93,43 @@ DEFINITION = {
 }
 
 
+@contextmanager
+def counting_statements() -> Iterator[list[int]]:
+    """Every SQL statement this thread sends, BEGIN/COMMIT/SAVEPOINT included."""
+    count = [0]
+
+    def count_one(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count_one):
+        yield count
+
+
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}/s ({seconds * 1000 / count:.1f} ms each)"
 
 
 def main() -> None:
     call_command("check")
+    setup_test_environment()  # mail.outbox, as the locmem backend fills it
     config = setup_databases(verbosity=0, interactive=False)
     try:
         teams = {name: Group.objects.create(name=name) for name in "ABC"}
         people = {}
         for name, team in teams.items():
-            people[name] = User.objects.create_user(f"user{name}", password="x")
+            people[name] = User.objects.create_user(
+                f"user{name}", email=f"user{name}@example.com", password="x"
+            )
             people[name].groups.add(team)
         version = import_definition(DEFINITION)
         version_activate(version)
         orchestration = version.orchestration
 
         started = time.perf_counter()
-        for _ in range(RUNS):
-            run_start(orchestration)
+        with counting_statements() as start_statements:
+            for _ in range(RUNS):
+                run_start(orchestration)
         start_seconds = time.perf_counter() - started
 
         def complete_all() -> int:
@@ -114,12 +144,18 @@ def main() -> None:
                     done += 1
 
         started = time.perf_counter()
-        completed = complete_all()
+        with counting_statements() as complete_statements:
+            completed = complete_all()
         complete_seconds = time.perf_counter() - started
 
         print(f"database: {connection.vendor}")
-        print(f"run_start:          {rate(RUNS, start_seconds)}")
-        print(f"work_item_complete: {rate(completed, complete_seconds)}  ({completed} items)")
+        print(f"run_start:          {rate(RUNS, start_seconds)}", end="")
+        print(f"  {start_statements[0] / RUNS:.1f} statements each")
+        print(
+            f"work_item_complete: {rate(completed, complete_seconds)}  ({completed} items)", end=""
+        )
+        print(f"  {complete_statements[0] / completed:.1f} statements each (with the reads)")
+        print(f"emails sent: {len(mail.outbox)}")
 
         if connection.vendor == "postgresql":
             for _ in range(RUNS):
