@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -68,6 +69,7 @@ def main() -> None:
             report = experiment(args, stack, service)
     finally:
         stack.stop()
+        shutil.rmtree(stack.folder, ignore_errors=True)
         teardown_databases(config, verbosity=0)
     for line in report:
         print(line)

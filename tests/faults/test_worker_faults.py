@@ -36,8 +36,9 @@ SETTINGS = {
 
 
 @pytest.fixture(scope="module")
-def stack(django_db_setup, django_db_blocker):
-    stack = Stack(action_workers=2, settings_env=SETTINGS).start()
+def stack(django_db_setup, django_db_blocker, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("faults")  # the workers' logs, kept by pytest for a while
+    stack = Stack(action_workers=2, settings_env=SETTINGS, folder=folder).start()
     yield stack
     stack.stop()
 
