@@ -16,9 +16,11 @@ from .calls import compile_call
 from .comparisons import compile_compare
 from .errors import ConditionSyntaxError, Site, quoted
 from .functions import Context
+from .limits import MAX_INT_BITS
 from .operators import arithmetic, negate, positive
-from .parser import Parsed, chain_of
+from .parser import UNUSABLE_CHARACTER, Parsed, chain_of, too_large_number
 from .reading import compile_attribute, compile_name, compile_subscript
+from .values import kind_of
 
 Evaluator = Callable[[Any, Context], Any]
 
@@ -106,6 +108,11 @@ class Compiler:
         if not isinstance(value, LITERAL_TYPES):
             kind = "'...' is" if value is Ellipsis else f"{type(value).__name__} literals are"
             raise self.refuse(node, f"{kind} not allowed")
+        if type(value) is int and value.bit_length() > MAX_INT_BITS:
+            raise self.refuse(node, too_large_number())
+        if type(value) is str and (unusable := UNUSABLE_CHARACTER.search(value)):
+            code = f"U+{ord(unusable.group()):04X}"
+            raise self.refuse(node, f"the text contains a character that cannot be used ({code})")
         return lambda namespaces, context: value
 
     def boolean(self, node: ast.BoolOp) -> Evaluator:

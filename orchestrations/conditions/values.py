@@ -13,11 +13,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
 
-# Bounds that keep a hostile or careless expression from building huge values. Without
-# `**` sizes only grow by adding or multiplying what is already there, so these are
-# reached only on purpose.
-MAX_INT_BITS = 4096
-MAX_LENGTH = 100_000
+from .errors import ConditionRuntimeError
+from .limits import MAX_DEPTH, MAX_INT_BITS, MAX_LENGTH
 
 NUMBER_TYPES = (int, float, Decimal)
 # Exact types a result may have without a closer look (checked with `type(x) in`).
