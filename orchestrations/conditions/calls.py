@@ -7,11 +7,13 @@ Arity is checked when compiling, argument types when evaluating.
 from __future__ import annotations
 
 import ast
+from decimal import DecimalException
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConditionRuntimeError, did_you_mean
+from .errors import ConditionRuntimeError, Site, did_you_mean
 from .functions import REGISTRY, Context, Function
 from .parser import NAMESPACES
+from .values import too_large
 
 if TYPE_CHECKING:
     from .compiler import Compiler, Evaluator
@@ -28,16 +30,22 @@ def compile_call(compiler: Compiler, node: ast.Call) -> Evaluator:
 
     def call(namespaces: Any, context: Context) -> Any:
         values = [argument(namespaces, context) for argument in arguments]
+        if spec.scans:
+            for value in values:
+                if isinstance(value, list | tuple):
+                    context[2].spend(len(value), site)
         try:
             if spec.needs_context:
-                return implementation(context, *values)
-            return implementation(*values)
+                result = implementation(context, *values)
+            else:
+                result = implementation(*values)
         except ConditionRuntimeError as error:
             raise site.error(error.message) from None
         except (TypeError, ValueError, ArithmeticError) as error:
-            raise site.error(f"{spec.name}() could not be evaluated: {error}") from None
+            raise site.error(f"{spec.name}() could not be evaluated: {_reason(error)}") from None
+        return _bounded(result, context, site)
 
-    if len(arguments) != 1 or spec.needs_context:
+    if len(arguments) != 1 or spec.needs_context or spec.scans:
         return call
     (only,) = arguments
 
@@ -45,13 +53,31 @@ def compile_call(compiler: Compiler, node: ast.Call) -> Evaluator:
     def call_one(namespaces: Any, context: Context) -> Any:
         value = only(namespaces, context)
         try:
-            return implementation(value)
+            result = implementation(value)
         except ConditionRuntimeError as error:
             raise site.error(error.message) from None
         except (TypeError, ValueError, ArithmeticError) as error:
-            raise site.error(f"{spec.name}() could not be evaluated: {error}") from None
+            raise site.error(f"{spec.name}() could not be evaluated: {_reason(error)}") from None
+        return _bounded(result, context, site)
 
     return call_one
+
+
+def _bounded(result: Any, context: Context, site: Site) -> Any:
+    """`result`, counted against the evaluation's budget when it is a text or a list
+    (lower(), str(), … make new ones), refused when too large."""
+    kind = type(result)
+    if kind is str or kind is list or kind is tuple:
+        context[2].spend(len(result), site)
+    if too_large(result):
+        raise site.error(f"the result of {site.text} is too large")
+    return result
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, DecimalException):  # its text is a list of Python classes
+        return "the number is out of range"
+    return str(error)
 
 
 def _function_called(compiler: Compiler, node: ast.Call) -> Function:

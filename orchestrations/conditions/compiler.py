@@ -166,9 +166,19 @@ class Compiler:
             raise self.refuse(node, message, at=self.operator_position(node))
         left, right = self.compile(node.left), self.compile(node.right)
         calculate, site = arithmetic(symbol), self.site(node)
-        return lambda namespaces, context: calculate(
-            left(namespaces, context), right(namespaces, context), site
-        )
+        if symbol != "+":
+            return lambda namespaces, context: calculate(
+                left(namespaces, context), right(namespaces, context), site
+            )
+
+        def add(namespaces: Any, context: Context) -> Any:
+            result = calculate(left(namespaces, context), right(namespaces, context), site)
+            kind = type(result)
+            if kind is str or kind is list or kind is tuple:  # joined: a new value to pay for
+                context[2].spend(len(result), site)
+            return result
+
+        return add
 
     def operator_position(self, node: ast.BinOp) -> int:
         """Where the operator sits: the first non-space after the left operand."""
@@ -204,12 +214,14 @@ class Compiler:
         site = self.site(node)
 
         def build(namespaces: Any, context: Context) -> dict[Any, Any]:
-            try:
-                return {
-                    key(namespaces, context): value(namespaces, context) for key, value in pairs
-                }
-            except TypeError:
-                raise site.error(f"a list or mapping cannot be a key in {site.text}") from None
+            mapping = {}
+            for key, value in pairs:
+                name, item = key(namespaces, context), value(namespaces, context)
+                try:
+                    mapping[name] = item
+                except TypeError:  # unhashable
+                    raise site.error(f"{kind_of(name)} cannot be a key in {site.text}") from None
+            return mapping
 
         return build
 

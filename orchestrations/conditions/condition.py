@@ -9,6 +9,7 @@ from typing import Any
 
 from .compiler import Compiler, Evaluator
 from .errors import ConditionRuntimeError, ConditionSyntaxError
+from .limits import Budget
 from .parser import Reference, collect_references, parse
 from .values import PLAIN_TYPES, is_plain_value
 
@@ -33,16 +34,28 @@ class CompiledCondition:
         *,
         now: dt.datetime | None = None,
         changed_fields: Collection[str] | None = None,
+        budget: Budget | None = None,
     ) -> Any:
         """The value of the expression for `namespaces` (keys record, vars, steps, run).
 
         `now` fixes the time `now()`, `today()` and `days_*()` use; `changed_fields` are
-        the record fields changed by the save being checked (None: not checking a save).
+        the record fields changed by the save being checked (None: not checking a save);
+        `budget` is shared by evaluations that count as one (the placeholders of a
+        template), else each evaluation has its own (see `limits.MAX_WORK`).
         Raises `ConditionRuntimeError` and nothing else."""
+        context = (now, changed_fields, Budget() if budget is None else budget)
         try:
-            result = self._evaluator(namespaces, (now, changed_fields))
+            result = self._evaluator(namespaces, context)
         except ConditionRuntimeError:
             raise
+        except RecursionError:  # called from deep in a stack already
+            raise ConditionRuntimeError(
+                "the expression is nested too deeply to evaluate here", source=self.source
+            ) from None
+        except MemoryError:
+            raise ConditionRuntimeError(
+                "the expression needs more memory than is available", source=self.source
+            ) from None
         except Exception as error:  # the promise: nothing but ConditionRuntimeError escapes
             raise ConditionRuntimeError(
                 f"unexpected error while evaluating: {_describe(error)}", source=self.source
@@ -73,7 +86,7 @@ def _compile(source: str) -> CompiledCondition:
         spans = collect_references(parsed)
     except ConditionSyntaxError:
         raise
-    except RecursionError:
+    except (RecursionError, MemoryError):
         raise ConditionSyntaxError("the expression is nested too deeply", source=source) from None
     except Exception as error:  # a bug here must still read as "this expression is refused"
         raise ConditionSyntaxError(

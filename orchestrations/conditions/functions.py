@@ -3,7 +3,8 @@
 Each function checks its arguments and raises `ConditionRuntimeError` with a sentence
 about what it needed; the compiler adds the expression and position. Functions that
 depend on the moment of evaluation (`now()`, `changed()`, …) receive the evaluation
-`Context` first.
+`Context` first. Functions that go through a whole list say so (`scans`), so that it
+counts against the evaluation's budget.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ from typing import Any
 from django.utils import timezone
 
 from .errors import ConditionRuntimeError
+from .limits import MAX_DECIMAL_DIGITS, MAX_ROUND_DIGITS, Budget
 from .values import NUMBER_TYPES, display, is_number, kind_of
 
-# What an evaluation knows besides the namespaces: (now, changed_fields). A tuple
-# because one is built per evaluation and that must cost next to nothing.
-Context = tuple[dt.datetime | None, Collection[str] | None]
-
-MAX_ROUND_DIGITS = 100
-MAX_DECIMAL_DIGITS = 1000  # int(Decimal("1e999999")) would build a million-digit int
+# What an evaluation knows besides the namespaces: (now, changed_fields, budget). A
+# tuple because one is built per evaluation and that must cost next to nothing.
+Context = tuple[dt.datetime | None, Collection[str] | None, Budget]
 
 
 @dataclass(frozen=True)
@@ -36,16 +35,22 @@ class Function:
     max_args: int | None  # None: any number
     help: str
     needs_context: bool = False
+    scans: bool = False  # goes through every item of a list it is given
 
 
 REGISTRY: dict[str, Function] = {}
 
 
 def function(
-    name: str, help: str, *, args: tuple[int, int | None] = (1, 1), context: bool = False
+    name: str,
+    help: str,
+    *,
+    args: tuple[int, int | None] = (1, 1),
+    context: bool = False,
+    scans: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(implementation: Callable[..., Any]) -> Callable[..., Any]:
-        REGISTRY[name] = Function(name, implementation, args[0], args[1], help, context)
+        REGISTRY[name] = Function(name, implementation, args[0], args[1], help, context, scans)
         return implementation
 
     return register
@@ -138,12 +143,12 @@ def _extreme(name: str, pick: Callable[..., Any], values: tuple[Any, ...]) -> An
         raise _fail(f"{name}() cannot compare {' with '.join(kinds)}") from None
 
 
-@function("min", "min(a, b, …) or min(list): the smallest value", args=(1, None))
+@function("min", "min(a, b, …) or min(list): the smallest value", args=(1, None), scans=True)
 def _min(*values: Any) -> Any:
     return _extreme("min", min, values)
 
 
-@function("max", "max(a, b, …) or max(list): the largest value", args=(1, None))
+@function("max", "max(a, b, …) or max(list): the largest value", args=(1, None), scans=True)
 def _max(*values: Any) -> Any:
     return _extreme("max", max, values)
 
