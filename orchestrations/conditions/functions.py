@@ -165,7 +165,10 @@ def _round(value: Any, digits: Any = None) -> Any:
         return round(value)
     if not isinstance(digits, int) or abs(digits) > MAX_ROUND_DIGITS:
         raise _fail(f"round() needs a whole number of decimals up to {MAX_ROUND_DIGITS}")
-    return round(value, digits)
+    try:
+        return round(value, digits)
+    except InvalidOperation:  # a Decimal with more digits than it can hold
+        raise _fail(f"round() cannot round {value} to {digits} decimals") from None
 
 
 @function("date", 'date("2026-01-31"): the date written in ISO format (or of a date and time)')
