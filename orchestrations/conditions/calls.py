@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ConditionRuntimeError, Site, did_you_mean
 from .functions import REGISTRY, Context, Function
+from .limits import MAX_INT_BITS
 from .parser import NAMESPACES
 from .values import too_large
 
@@ -26,7 +27,8 @@ def compile_call(compiler: Compiler, node: ast.Call) -> Evaluator:
         raise compiler.refuse(node.keywords[0], f"{spec.name}() does not take named arguments")
     _check_arity(compiler, node, spec)
     arguments = [compiler.compile(argument) for argument in node.args]
-    implementation, site = spec.implementation, compiler.site(node)
+    implementation, site, counts = spec.implementation, compiler.site(node), spec.builds
+    compiler.spends = compiler.spends or spec.builds or spec.scans
 
     def call(namespaces: Any, context: Context) -> Any:
         values = [argument(namespaces, context) for argument in arguments]
@@ -43,7 +45,9 @@ def compile_call(compiler: Compiler, node: ast.Call) -> Evaluator:
             raise site.error(error.message) from None
         except (TypeError, ValueError, ArithmeticError) as error:
             raise site.error(f"{spec.name}() could not be evaluated: {_reason(error)}") from None
-        return _bounded(result, context, site)
+        if type(result) is int and result.bit_length() > MAX_INT_BITS:  # int("…")
+            raise site.error(f"the result of {site.text} is too large")
+        return _counted(result, context, site) if counts else result
 
     if len(arguments) != 1 or spec.needs_context or spec.scans:
         return call
@@ -58,19 +62,20 @@ def compile_call(compiler: Compiler, node: ast.Call) -> Evaluator:
             raise site.error(error.message) from None
         except (TypeError, ValueError, ArithmeticError) as error:
             raise site.error(f"{spec.name}() could not be evaluated: {_reason(error)}") from None
-        return _bounded(result, context, site)
+        if type(result) is int and result.bit_length() > MAX_INT_BITS:  # int("…")
+            raise site.error(f"the result of {site.text} is too large")
+        return _counted(result, context, site) if counts else result
 
     return call_one
 
 
-def _bounded(result: Any, context: Context, site: Site) -> Any:
-    """`result`, counted against the evaluation's budget when it is a text or a list
-    (lower(), str(), … make new ones), refused when too large."""
-    kind = type(result)
-    if kind is str or kind is list or kind is tuple:
+def _counted(result: Any, context: Context, site: Site) -> Any:
+    """A text the function made (lower(), str(), …), counted against the evaluation's
+    budget and refused when too large."""
+    if isinstance(result, str | list | tuple):
         context[2].spend(len(result), site)
-    if too_large(result):
-        raise site.error(f"the result of {site.text} is too large")
+        if too_large(result):
+            raise site.error(f"the result of {site.text} is too large")
     return result
 
 

@@ -56,6 +56,7 @@ def compile_compare(compiler: Compiler, node: ast.Compare) -> Evaluator:
     site = compiler.site(node)
     if len(symbols) == 1:
         return _compile_single(compiler, symbols[0], operands[0], operands[1], site)
+    compiler.spends = True
     first = compiler.compile(operands[0])
     links = [
         (symbol, TESTS[symbol], compiler.compile(operand))
@@ -101,6 +102,7 @@ def _compile_single(
                 raise comparison_error(value, constant, symbol, site) from None
 
         return compare_to_constant
+    compiler.spends = True
     evaluate_right = compiler.compile(right)
 
     def compare(namespaces: Any, context: Context) -> Any:

@@ -65,6 +65,9 @@ class Compiler:
     def __init__(self, parsed: Parsed):
         self.parsed = parsed
         self.source = parsed.source
+        # Whether some part may spend from the evaluation's budget; most conditions
+        # (`record.amount > 10000`) never do, and then evaluating makes no budget.
+        self.spends = False
 
     def compile(self, node: ast.AST) -> Evaluator:
         handler = _HANDLERS.get(type(node))
@@ -170,6 +173,7 @@ class Compiler:
             return lambda namespaces, context: calculate(
                 left(namespaces, context), right(namespaces, context), site
             )
+        self.spends = True
 
         def add(namespaces: Any, context: Context) -> Any:
             result = calculate(left(namespaces, context), right(namespaces, context), site)

@@ -9,7 +9,7 @@ from typing import Any
 
 from .compiler import Compiler, Evaluator
 from .errors import ConditionRuntimeError, ConditionSyntaxError
-from .limits import Budget
+from .limits import NOT_COUNTED, Budget
 from .parser import Reference, collect_references, parse
 from .values import PLAIN_TYPES, is_plain_value
 
@@ -18,11 +18,14 @@ class CompiledCondition:
     """An expression ready to evaluate. `references` lists the dotted paths it reads,
     e.g. `(("record", "amount"), ("steps", "review", "decision"))`."""
 
-    __slots__ = ("_evaluator", "reference_spans", "references", "source")
+    __slots__ = ("_evaluator", "_spends", "reference_spans", "references", "source")
 
-    def __init__(self, source: str, evaluator: Evaluator, spans: tuple[Reference, ...]):
+    def __init__(
+        self, source: str, evaluator: Evaluator, spans: tuple[Reference, ...], *, spends: bool
+    ):
         self.source = source
         self._evaluator = evaluator
+        self._spends = spends
         self.reference_spans = spans
         self.references: tuple[tuple[str, ...], ...] = tuple(
             dict.fromkeys(span.path for span in spans)
@@ -43,7 +46,9 @@ class CompiledCondition:
         `budget` is shared by evaluations that count as one (the placeholders of a
         template), else each evaluation has its own (see `limits.MAX_WORK`).
         Raises `ConditionRuntimeError` and nothing else."""
-        context = (now, changed_fields, Budget() if budget is None else budget)
+        if budget is None:
+            budget = Budget() if self._spends else NOT_COUNTED
+        context = (now, changed_fields, budget)
         try:
             result = self._evaluator(namespaces, context)
         except ConditionRuntimeError:
@@ -82,7 +87,8 @@ def compile_condition(source: str) -> CompiledCondition:
 def _compile(source: str) -> CompiledCondition:
     parsed = parse(source)
     try:
-        evaluator = Compiler(parsed).compile(parsed.tree)
+        compiler = Compiler(parsed)
+        evaluator = compiler.compile(parsed.tree)
         spans = collect_references(parsed)
     except ConditionSyntaxError:
         raise
@@ -93,7 +99,7 @@ def _compile(source: str) -> CompiledCondition:
             f"the expression could not be compiled (internal error: {_describe(error)})",
             source=source,
         ) from error
-    return CompiledCondition(source, evaluator, spans)
+    return CompiledCondition(source, evaluator, spans, spends=compiler.spends)
 
 
 def evaluate_condition(

@@ -3,8 +3,8 @@
 Each function checks its arguments and raises `ConditionRuntimeError` with a sentence
 about what it needed; the compiler adds the expression and position. Functions that
 depend on the moment of evaluation (`now()`, `changed()`, …) receive the evaluation
-`Context` first. Functions that go through a whole list say so (`scans`), so that it
-counts against the evaluation's budget.
+`Context` first. Functions that go through a whole list (`scans`) or make a new text
+(`builds`) say so, so that it counts against the evaluation's budget.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class Function:
     help: str
     needs_context: bool = False
     scans: bool = False  # goes through every item of a list it is given
+    builds: bool = False  # gives back a text it made
 
 
 REGISTRY: dict[str, Function] = {}
@@ -48,9 +49,12 @@ def function(
     args: tuple[int, int | None] = (1, 1),
     context: bool = False,
     scans: bool = False,
+    builds: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(implementation: Callable[..., Any]) -> Callable[..., Any]:
-        REGISTRY[name] = Function(name, implementation, args[0], args[1], help, context, scans)
+        REGISTRY[name] = Function(
+            name, implementation, args[0], args[1], help, context, scans, builds
+        )
         return implementation
 
     return register
@@ -73,7 +77,7 @@ def _text_function(name: str, help: str, transform: Callable[[str], str]) -> Non
             return transform(value)
         raise _fail(f"{name}() needs text, not {kind_of(value)}")
 
-    function(name, help)(apply)
+    function(name, help, builds=True)(apply)
 
 
 _text_function("lower", "lower(s): text in lower case", str.lower)
@@ -116,7 +120,7 @@ def _float(value: Any) -> float:
     raise _fail(f"float() needs a number or text, not {kind_of(value)}")
 
 
-@function("str", "str(x): x as text, as it would appear in an email")
+@function("str", "str(x): x as text, as it would appear in an email", builds=True)
 def _str(value: Any) -> str:
     return display(value)
 
