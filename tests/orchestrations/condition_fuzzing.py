@@ -317,9 +317,10 @@ def check_condition(source: str) -> str:
     return outcome
 
 
-def check_template_text(text: str) -> None:
+def check_template_text(text: str) -> str:
     """Render `text` as an email would be and resolve it as an action input would be,
-    against every sample namespace; check it as the builder does."""
+    against every sample namespace; check it as the builder does. Says how far it got:
+    "refused", "rendered" (for at least one namespace) or "failed"."""
     CALLS.clear()
     found, error, seconds = timed(check_template, text, SCOPE)
     if error is not None:
@@ -328,8 +329,10 @@ def check_template_text(text: str) -> None:
     for problem in found:
         assert_designer_error(problem, ConditionError, text, "check_template()")
     _, error, _ = timed(template_references, text)
+    outcome = "failed"
     if error is not None:
         assert_designer_error(error, ConditionSyntaxError, text, "template_references()")
+        outcome = "refused"
     for namespaces in NAMESPACES:
         rendered, error, seconds = timed(render_template, text, namespaces, now=NOW)
         assert_fast(seconds, "rendering", text)
@@ -338,6 +341,7 @@ def check_template_text(text: str) -> None:
                 raise Broken(f"rendering gave a {type(rendered).__name__}", text)
             if UNSTORABLE.search(rendered) and not UNSTORABLE.search(text):
                 raise Broken("rendering made characters that cannot be stored", text)
+            outcome = "rendered"
         else:
             assert_designer_error(error, ConditionError, text, "rendering")
         for value in (text, [text, {"k": text}]):
@@ -348,6 +352,7 @@ def check_template_text(text: str) -> None:
             else:
                 assert_designer_error(error, ConditionError, text, "resolving")
     assert_no_side_effects(text)
+    return outcome
 
 
 # Arbitrary text: anything a person (or a script) could paste into the builder.
