@@ -9,6 +9,7 @@ expression can never reach Python attributes such as `__class__` or a bound meth
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -65,9 +66,9 @@ def read_item(obj: Any, key: Any, site: Site) -> Any:
         try:
             return obj[key]
         except IndexError:
-            raise site.error(f"{site.text} has no item {key} (it has {len(obj)})") from None
+            raise site.error(f"{site.text} has no item {shown(key)} (it has {len(obj)})") from None
     if obj is None:
-        raise site.error(f"{site.text} is empty, cannot read item {key!r}")
+        raise site.error(f"{site.text} is empty, cannot read item {shown(key)}")
     if isinstance(obj, models.Model):
         if isinstance(key, str):
             return read_model_field(obj, key, site)
@@ -79,7 +80,7 @@ def read_item(obj: Any, key: Any, site: Site) -> Any:
             raise missing_key(site, key) from None
         except TypeError:
             raise site.error(f"{kind_of(key)} cannot be used as a key of {site.text}") from None
-    raise site.error(f"cannot pick item {key!r} of {site.text}: it is {kind_of(obj)}")
+    raise site.error(f"cannot pick item {shown(key)} of {site.text}: it is {kind_of(obj)}")
 
 
 def read_model_field(obj: models.Model, name: str, site: Site) -> Any:
@@ -94,14 +95,24 @@ def read_model_field(obj: models.Model, name: str, site: Site) -> Any:
         return None
 
 
+def shown(key: Any) -> str:
+    """`key` as a message shows it: text and numbers as written (cut short when long),
+    anything else by its kind in brackets (a record's own `repr()` may fail or say too
+    much): `'amount'`, `3`, `<a list>`."""
+    if key is None or isinstance(key, str | int | float | Decimal):
+        text = repr(key)
+        return text if len(text) <= 60 else f"{text[:60]}…"
+    return f"<{kind_of(key)}>"
+
+
 def missing_key(site: Site, key: Any) -> ConditionRuntimeError:
     """The error for a key a mapping does not have, worded for the namespace it is in:
     "steps.review has no output 'decision'", "vars has no 'csm'"."""
     path = site.path or ()
     if path == ("steps",):
-        return site.error(f"steps has no step {key!r}")
+        return site.error(f"steps has no step {shown(key)}")
     if len(path) == 2 and path[0] == "steps":
-        return site.error(f"{site.text} has no output {key!r}")
+        return site.error(f"{site.text} has no output {shown(key)}")
     if path[:1] == ("record",):
-        return site.error(f"{site.text} has no field {key!r}")
-    return site.error(f"{site.text} has no {key!r}")
+        return site.error(f"{site.text} has no field {shown(key)}")
+    return site.error(f"{site.text} has no {shown(key)}")

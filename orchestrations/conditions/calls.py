@@ -7,11 +7,14 @@ Arity is checked when compiling, argument types when evaluating.
 from __future__ import annotations
 
 import ast
+from decimal import DecimalException
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConditionRuntimeError, did_you_mean
+from .errors import ConditionRuntimeError, Site, did_you_mean
 from .functions import REGISTRY, Context, Function
+from .limits import MAX_INT_BITS
 from .parser import NAMESPACES
+from .values import too_large
 
 if TYPE_CHECKING:
     from .compiler import Compiler, Evaluator
@@ -24,20 +27,29 @@ def compile_call(compiler: Compiler, node: ast.Call) -> Evaluator:
         raise compiler.refuse(node.keywords[0], f"{spec.name}() does not take named arguments")
     _check_arity(compiler, node, spec)
     arguments = [compiler.compile(argument) for argument in node.args]
-    implementation, site = spec.implementation, compiler.site(node)
+    implementation, site, counts = spec.implementation, compiler.site(node), spec.builds
+    compiler.spends = compiler.spends or spec.builds or spec.scans
 
     def call(namespaces: Any, context: Context) -> Any:
         values = [argument(namespaces, context) for argument in arguments]
+        if spec.scans:
+            for value in values:
+                if isinstance(value, list | tuple):
+                    context[2].spend(len(value), site)
         try:
             if spec.needs_context:
-                return implementation(context, *values)
-            return implementation(*values)
+                result = implementation(context, *values)
+            else:
+                result = implementation(*values)
         except ConditionRuntimeError as error:
             raise site.error(error.message) from None
         except (TypeError, ValueError, ArithmeticError) as error:
-            raise site.error(f"{spec.name}() could not be evaluated: {error}") from None
+            raise site.error(f"{spec.name}() could not be evaluated: {_reason(error)}") from None
+        if type(result) is int and result.bit_length() > MAX_INT_BITS:  # int("…")
+            raise site.error(f"the result of {site.text} is too large")
+        return _counted(result, context, site) if counts else result
 
-    if len(arguments) != 1 or spec.needs_context:
+    if len(arguments) != 1 or spec.needs_context or spec.scans:
         return call
     (only,) = arguments
 
@@ -45,13 +57,32 @@ def compile_call(compiler: Compiler, node: ast.Call) -> Evaluator:
     def call_one(namespaces: Any, context: Context) -> Any:
         value = only(namespaces, context)
         try:
-            return implementation(value)
+            result = implementation(value)
         except ConditionRuntimeError as error:
             raise site.error(error.message) from None
         except (TypeError, ValueError, ArithmeticError) as error:
-            raise site.error(f"{spec.name}() could not be evaluated: {error}") from None
+            raise site.error(f"{spec.name}() could not be evaluated: {_reason(error)}") from None
+        if type(result) is int and result.bit_length() > MAX_INT_BITS:  # int("…")
+            raise site.error(f"the result of {site.text} is too large")
+        return _counted(result, context, site) if counts else result
 
     return call_one
+
+
+def _counted(result: Any, context: Context, site: Site) -> Any:
+    """A text the function made (lower(), str(), …), counted against the evaluation's
+    budget and refused when too large."""
+    if isinstance(result, str | list | tuple):
+        context[2].spend(len(result), site)
+        if too_large(result):
+            raise site.error(f"the result of {site.text} is too large")
+    return result
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, DecimalException):  # its text is a list of Python classes
+        return "the number is out of range"
+    return str(error)
 
 
 def _function_called(compiler: Compiler, node: ast.Call) -> Function:

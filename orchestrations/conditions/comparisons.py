@@ -2,6 +2,7 @@
 
 Python's own comparison runs; when it refuses (`None > 5`, `"a" < 3`) the TypeError
 becomes a `ConditionRuntimeError` that names both kinds of value and the expression.
+Looking through a list or text (`in`, comparing two lists) counts against the budget.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ SYMBOLS = {
     ast.Is: "is",
     ast.IsNot: "is not",
 }
+SEQUENCES = frozenset({list, tuple, str})
 TESTS: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq,
     "!=": operator.ne,
@@ -54,6 +56,7 @@ def compile_compare(compiler: Compiler, node: ast.Compare) -> Evaluator:
     site = compiler.site(node)
     if len(symbols) == 1:
         return _compile_single(compiler, symbols[0], operands[0], operands[1], site)
+    compiler.spends = True
     first = compiler.compile(operands[0])
     links = [
         (symbol, TESTS[symbol], compiler.compile(operand))
@@ -65,6 +68,8 @@ def compile_compare(compiler: Compiler, node: ast.Compare) -> Evaluator:
         holds: Any = True
         for symbol, test, evaluate_right in links:
             right = evaluate_right(namespaces, context)
+            if type(right) in SEQUENCES:
+                _spend(symbol, left, right, context, site)
             try:
                 holds = test(left, right)
             except (TypeError, ArithmeticError):
@@ -97,16 +102,28 @@ def _compile_single(
                 raise comparison_error(value, constant, symbol, site) from None
 
         return compare_to_constant
+    compiler.spends = True
     evaluate_right = compiler.compile(right)
 
     def compare(namespaces: Any, context: Context) -> Any:
         value, other = evaluate_left(namespaces, context), evaluate_right(namespaces, context)
+        if type(other) in SEQUENCES:
+            _spend(symbol, value, other, context, site)
         try:
             return test(value, other)
         except (TypeError, ArithmeticError):
             raise comparison_error(value, other, symbol, site) from None
 
     return compare
+
+
+def _spend(symbol: str, left: Any, right: Any, context: Context, site: Site) -> None:
+    """Count `left <symbol> right` against the budget: `in` goes through `right`, `==`
+    and the others through two lists item by item (two texts compare at memory speed)."""
+    if symbol in ("in", "not in"):
+        context[2].spend(len(right), site)
+    elif type(left) in SEQUENCES and type(right) is not str:
+        context[2].spend(min(len(left), len(right)), site)
 
 
 def _fixed_value(compiler: Compiler, node: ast.expr, symbol: str) -> tuple[bool, Any]:

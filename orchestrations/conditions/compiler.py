@@ -16,9 +16,11 @@ from .calls import compile_call
 from .comparisons import compile_compare
 from .errors import ConditionSyntaxError, Site, quoted
 from .functions import Context
+from .limits import MAX_INT_BITS
 from .operators import arithmetic, negate, positive
-from .parser import Parsed, chain_of
+from .parser import UNUSABLE_CHARACTER, Parsed, chain_of, too_large_number
 from .reading import compile_attribute, compile_name, compile_subscript
+from .values import kind_of
 
 Evaluator = Callable[[Any, Context], Any]
 
@@ -63,6 +65,9 @@ class Compiler:
     def __init__(self, parsed: Parsed):
         self.parsed = parsed
         self.source = parsed.source
+        # Whether some part may spend from the evaluation's budget; most conditions
+        # (`record.amount > 10000`) never do, and then evaluating makes no budget.
+        self.spends = False
 
     def compile(self, node: ast.AST) -> Evaluator:
         handler = _HANDLERS.get(type(node))
@@ -106,6 +111,11 @@ class Compiler:
         if not isinstance(value, LITERAL_TYPES):
             kind = "'...' is" if value is Ellipsis else f"{type(value).__name__} literals are"
             raise self.refuse(node, f"{kind} not allowed")
+        if type(value) is int and value.bit_length() > MAX_INT_BITS:
+            raise self.refuse(node, too_large_number())
+        if type(value) is str and (unusable := UNUSABLE_CHARACTER.search(value)):
+            code = f"U+{ord(unusable.group()):04X}"
+            raise self.refuse(node, f"the text contains a character that cannot be used ({code})")
         return lambda namespaces, context: value
 
     def boolean(self, node: ast.BoolOp) -> Evaluator:
@@ -159,9 +169,20 @@ class Compiler:
             raise self.refuse(node, message, at=self.operator_position(node))
         left, right = self.compile(node.left), self.compile(node.right)
         calculate, site = arithmetic(symbol), self.site(node)
-        return lambda namespaces, context: calculate(
-            left(namespaces, context), right(namespaces, context), site
-        )
+        if symbol != "+":
+            return lambda namespaces, context: calculate(
+                left(namespaces, context), right(namespaces, context), site
+            )
+        self.spends = True
+
+        def add(namespaces: Any, context: Context) -> Any:
+            result = calculate(left(namespaces, context), right(namespaces, context), site)
+            kind = type(result)
+            if kind is str or kind is list or kind is tuple:  # joined: a new value to pay for
+                context[2].spend(len(result), site)
+            return result
+
+        return add
 
     def operator_position(self, node: ast.BinOp) -> int:
         """Where the operator sits: the first non-space after the left operand."""
@@ -197,12 +218,14 @@ class Compiler:
         site = self.site(node)
 
         def build(namespaces: Any, context: Context) -> dict[Any, Any]:
-            try:
-                return {
-                    key(namespaces, context): value(namespaces, context) for key, value in pairs
-                }
-            except TypeError:
-                raise site.error(f"a list or mapping cannot be a key in {site.text}") from None
+            mapping = {}
+            for key, value in pairs:
+                name, item = key(namespaces, context), value(namespaces, context)
+                try:
+                    mapping[name] = item
+                except TypeError:  # unhashable
+                    raise site.error(f"{kind_of(name)} cannot be a key in {site.text}") from None
+            return mapping
 
         return build
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from .compiler import Compiler, Evaluator
 from .errors import ConditionRuntimeError, ConditionSyntaxError
+from .limits import NOT_COUNTED, Budget
 from .parser import Reference, collect_references, parse
 from .values import PLAIN_TYPES, is_plain_value
 
@@ -17,11 +18,14 @@ class CompiledCondition:
     """An expression ready to evaluate. `references` lists the dotted paths it reads,
     e.g. `(("record", "amount"), ("steps", "review", "decision"))`."""
 
-    __slots__ = ("_evaluator", "reference_spans", "references", "source")
+    __slots__ = ("_evaluator", "_spends", "reference_spans", "references", "source")
 
-    def __init__(self, source: str, evaluator: Evaluator, spans: tuple[Reference, ...]):
+    def __init__(
+        self, source: str, evaluator: Evaluator, spans: tuple[Reference, ...], *, spends: bool
+    ):
         self.source = source
         self._evaluator = evaluator
+        self._spends = spends
         self.reference_spans = spans
         self.references: tuple[tuple[str, ...], ...] = tuple(
             dict.fromkeys(span.path for span in spans)
@@ -33,16 +37,30 @@ class CompiledCondition:
         *,
         now: dt.datetime | None = None,
         changed_fields: Collection[str] | None = None,
+        budget: Budget | None = None,
     ) -> Any:
         """The value of the expression for `namespaces` (keys record, vars, steps, run).
 
         `now` fixes the time `now()`, `today()` and `days_*()` use; `changed_fields` are
-        the record fields changed by the save being checked (None: not checking a save).
+        the record fields changed by the save being checked (None: not checking a save);
+        `budget` is shared by evaluations that count as one (the placeholders of a
+        template), else each evaluation has its own (see `limits.MAX_WORK`).
         Raises `ConditionRuntimeError` and nothing else."""
+        if budget is None:
+            budget = Budget() if self._spends else NOT_COUNTED
+        context = (now, changed_fields, budget)
         try:
-            result = self._evaluator(namespaces, (now, changed_fields))
+            result = self._evaluator(namespaces, context)
         except ConditionRuntimeError:
             raise
+        except RecursionError:  # called from deep in a stack already
+            raise ConditionRuntimeError(
+                "the expression is nested too deeply to evaluate here", source=self.source
+            ) from None
+        except MemoryError:
+            raise ConditionRuntimeError(
+                "the expression needs more memory than is available", source=self.source
+            ) from None
         except Exception as error:  # the promise: nothing but ConditionRuntimeError escapes
             raise ConditionRuntimeError(
                 f"unexpected error while evaluating: {_describe(error)}", source=self.source
@@ -69,18 +87,19 @@ def compile_condition(source: str) -> CompiledCondition:
 def _compile(source: str) -> CompiledCondition:
     parsed = parse(source)
     try:
-        evaluator = Compiler(parsed).compile(parsed.tree)
+        compiler = Compiler(parsed)
+        evaluator = compiler.compile(parsed.tree)
         spans = collect_references(parsed)
     except ConditionSyntaxError:
         raise
-    except RecursionError:
+    except (RecursionError, MemoryError):
         raise ConditionSyntaxError("the expression is nested too deeply", source=source) from None
     except Exception as error:  # a bug here must still read as "this expression is refused"
         raise ConditionSyntaxError(
             f"the expression could not be compiled (internal error: {_describe(error)})",
             source=source,
         ) from error
-    return CompiledCondition(source, evaluator, spans)
+    return CompiledCondition(source, evaluator, spans, spends=compiler.spends)
 
 
 def evaluate_condition(

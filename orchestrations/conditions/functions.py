@@ -3,7 +3,8 @@
 Each function checks its arguments and raises `ConditionRuntimeError` with a sentence
 about what it needed; the compiler adds the expression and position. Functions that
 depend on the moment of evaluation (`now()`, `changed()`, …) receive the evaluation
-`Context` first.
+`Context` first. Functions that go through a whole list (`scans`) or make a new text
+(`builds`) say so, so that it counts against the evaluation's budget.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ from typing import Any
 from django.utils import timezone
 
 from .errors import ConditionRuntimeError
+from .limits import MAX_DECIMAL_DIGITS, MAX_ROUND_DIGITS, Budget
 from .values import NUMBER_TYPES, display, is_number, kind_of
 
-# What an evaluation knows besides the namespaces: (now, changed_fields). A tuple
-# because one is built per evaluation and that must cost next to nothing.
-Context = tuple[dt.datetime | None, Collection[str] | None]
-
-MAX_ROUND_DIGITS = 100
-MAX_DECIMAL_DIGITS = 1000  # int(Decimal("1e999999")) would build a million-digit int
+# What an evaluation knows besides the namespaces: (now, changed_fields, budget). A
+# tuple because one is built per evaluation and that must cost next to nothing.
+Context = tuple[dt.datetime | None, Collection[str] | None, Budget]
 
 
 @dataclass(frozen=True)
@@ -36,16 +35,26 @@ class Function:
     max_args: int | None  # None: any number
     help: str
     needs_context: bool = False
+    scans: bool = False  # goes through every item of a list it is given
+    builds: bool = False  # gives back a text it made
 
 
 REGISTRY: dict[str, Function] = {}
 
 
 def function(
-    name: str, help: str, *, args: tuple[int, int | None] = (1, 1), context: bool = False
+    name: str,
+    help: str,
+    *,
+    args: tuple[int, int | None] = (1, 1),
+    context: bool = False,
+    scans: bool = False,
+    builds: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(implementation: Callable[..., Any]) -> Callable[..., Any]:
-        REGISTRY[name] = Function(name, implementation, args[0], args[1], help, context)
+        REGISTRY[name] = Function(
+            name, implementation, args[0], args[1], help, context, scans, builds
+        )
         return implementation
 
     return register
@@ -68,7 +77,7 @@ def _text_function(name: str, help: str, transform: Callable[[str], str]) -> Non
             return transform(value)
         raise _fail(f"{name}() needs text, not {kind_of(value)}")
 
-    function(name, help)(apply)
+    function(name, help, builds=True)(apply)
 
 
 _text_function("lower", "lower(s): text in lower case", str.lower)
@@ -111,7 +120,7 @@ def _float(value: Any) -> float:
     raise _fail(f"float() needs a number or text, not {kind_of(value)}")
 
 
-@function("str", "str(x): x as text, as it would appear in an email")
+@function("str", "str(x): x as text, as it would appear in an email", builds=True)
 def _str(value: Any) -> str:
     return display(value)
 
@@ -138,12 +147,12 @@ def _extreme(name: str, pick: Callable[..., Any], values: tuple[Any, ...]) -> An
         raise _fail(f"{name}() cannot compare {' with '.join(kinds)}") from None
 
 
-@function("min", "min(a, b, …) or min(list): the smallest value", args=(1, None))
+@function("min", "min(a, b, …) or min(list): the smallest value", args=(1, None), scans=True)
 def _min(*values: Any) -> Any:
     return _extreme("min", min, values)
 
 
-@function("max", "max(a, b, …) or max(list): the largest value", args=(1, None))
+@function("max", "max(a, b, …) or max(list): the largest value", args=(1, None), scans=True)
 def _max(*values: Any) -> Any:
     return _extreme("max", max, values)
 
@@ -160,7 +169,10 @@ def _round(value: Any, digits: Any = None) -> Any:
         return round(value)
     if not isinstance(digits, int) or abs(digits) > MAX_ROUND_DIGITS:
         raise _fail(f"round() needs a whole number of decimals up to {MAX_ROUND_DIGITS}")
-    return round(value, digits)
+    try:
+        return round(value, digits)
+    except InvalidOperation:  # a Decimal with more digits than it can hold
+        raise _fail(f"round() cannot round {value} to {digits} decimals") from None
 
 
 @function("date", 'date("2026-01-31"): the date written in ISO format (or of a date and time)')

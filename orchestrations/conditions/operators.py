@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, Overflow
 from typing import Any
 
 from .errors import ConditionRuntimeError, Site
-from .values import MAX_INT_BITS, is_number, kind_of, too_large
+from .limits import MAX_INT_BITS
+from .values import is_number, kind_of, too_large
 
 BinaryOperator = Callable[[Any, Any, Site], Any]
 UnaryOperator = Callable[[Any, Site], Any]
@@ -99,6 +100,6 @@ def _same_kind_of_number(left: Any, right: Any) -> tuple[Any, Any]:
 def _arithmetic_error(error: ArithmeticError, site: Site) -> ConditionRuntimeError:
     if isinstance(error, ZeroDivisionError):
         return site.error(f"division by zero in {site.text}")
-    if isinstance(error, OverflowError):
+    if isinstance(error, OverflowError | Overflow):
         return site.error(f"the result of {site.text} is too large")
     return site.error(f"cannot calculate {site.text}")

@@ -4,22 +4,32 @@ The text is parsed by `ast.parse(mode="eval")` and nothing else: it is never com
 run by Python. Line breaks count as spaces (a long condition may be wrapped), leading
 spaces are allowed, and every position is a 1-based character offset into the
 original text.
+
+Python's parser recurses on nesting and has its own ideas about odd characters, so a
+cheap scan of the text comes first: it refuses deep nesting, characters that cannot be
+stored, and comments (a `#` would hide the rest of a wrapped condition, since line
+breaks are spaces here).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from dataclasses import dataclass, field
 
 from .errors import ConditionSyntaxError
+from .limits import MAX_DEPTH, MAX_INT_DIGITS, MAX_SOURCE_LENGTH
 
 NAMESPACES = frozenset({"record", "vars", "steps", "run"})
-MAX_SOURCE_LENGTH = 5000
-# Evaluation recurses once per level of the tree; this keeps it far from Python's
-# recursion limit even when the engine calls in from deep in a request.
-MAX_DEPTH = 50
 FILENAME = "<condition>"
+# NUL and lone surrogates: no database column or mail server takes them.
+UNUSABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+PREFIX_OPERATORS = frozenset({"-", "+", "~", "not", "await"})
+NOT_OUTSIDE_QUOTES = {
+    "#": "comments (#) are not allowed",
+    "\\": "'\\' is not allowed outside quotes (a condition may go on over several lines)",
+}
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,7 @@ def parse(source: str) -> Parsed:
             f"the expression is too long ({len(source)} characters, at most {MAX_SOURCE_LENGTH})",
             source=source,
         )
+    _scan(source)
     flat = source.replace("\r", " ").replace("\n", " ")
     body = flat.lstrip()
     lead = len(flat) - len(body)
@@ -91,10 +102,11 @@ def parse(source: str) -> Parsed:
             tree = ast.parse(body, filename=FILENAME, mode="eval")
     except SyntaxError as error:
         raise _syntax_error(error, source, lead) from None
-    except (ValueError, RecursionError, MemoryError):
+    except (RecursionError, MemoryError):
+        raise ConditionSyntaxError(_too_deep(), source=source) from None
+    except ValueError:
         raise ConditionSyntaxError(
-            "the expression is nested too deeply or contains invalid characters",
-            source=source,
+            "the expression contains characters that cannot be used", source=source
         ) from None
     encoded = b"" if body.isascii() else body.encode()
     parsed = Parsed(source, tree.body, lead, encoded)
@@ -107,7 +119,9 @@ def _syntax_error(error: SyntaxError, source: str, lead: int) -> ConditionSyntax
     # Python suggests the walrus operator, which the language does not have.
     message = message.replace("'==' or ':=' instead of '='", "'==' instead of '='")
     if "null bytes" in message:
-        message = "the expression contains invalid characters"
+        message = "the expression contains characters that cannot be used"
+    if "integer string conversion" in message:
+        message = too_large_number()
     if not error.offset:
         # Python reports an expression that stops short at offset 0.
         if message == "invalid syntax":
@@ -123,11 +137,72 @@ def _check_depth(parsed: Parsed) -> None:
         node, depth = pending.pop()
         if depth > MAX_DEPTH:
             raise ConditionSyntaxError(
-                f"the expression is nested too deeply (more than {MAX_DEPTH} levels)",
+                _too_deep(),
                 source=parsed.source,
                 position=parsed.position(node) if hasattr(node, "col_offset") else None,
             )
         pending.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _scan(source: str) -> None:
+    """Refuse what Python's parser should not see, with its position: a character that
+    cannot be stored, a comment, a line continuation, more than MAX_DEPTH open brackets,
+    or more than MAX_DEPTH prefix operators in a row (`not not -x`). Text in quotes is
+    skipped; what is left broken is for the parser to report."""
+    unusable = UNUSABLE_CHARACTER.search(source)
+    if unusable:
+        code = f"U+{ord(unusable.group()):04X}"
+        raise ConditionSyntaxError(
+            f"the expression contains a character that cannot be used ({code})",
+            source=source,
+            position=unusable.start() + 1,
+        )
+    brackets = prefixes = index = 0
+    while index < len(source):
+        char, start = source[index], index
+        if char in "'\"":
+            index, prefixes = _after_string(source, index), 0
+            continue
+        index += 1
+        if char.isalnum() or char == "_":
+            while index < len(source) and (source[index].isalnum() or source[index] == "_"):
+                index += 1
+            char = source[start:index]
+        if char in PREFIX_OPERATORS:
+            prefixes += 1
+        elif not char.isspace():
+            prefixes = 0
+        if char in ("(", "[", "{"):
+            brackets += 1
+        elif char in (")", "]", "}"):
+            brackets -= 1
+        elif char in NOT_OUTSIDE_QUOTES:
+            raise ConditionSyntaxError(NOT_OUTSIDE_QUOTES[char], source=source, position=start + 1)
+        if brackets > MAX_DEPTH or prefixes > MAX_DEPTH:
+            raise ConditionSyntaxError(_too_deep(), source=source, position=start + 1)
+
+
+def _after_string(source: str, start: int) -> int:
+    """The index after the quoted text that starts at `start` (the end of `source` when it
+    is never closed)."""
+    quote = source[start] * 3 if source.startswith(source[start] * 3, start) else source[start]
+    index = start + len(quote)
+    while index < len(source):
+        if source[index] == "\\":
+            index += 2
+        elif source.startswith(quote, index):
+            return index + len(quote)
+        else:
+            index += 1
+    return len(source)
+
+
+def _too_deep() -> str:
+    return f"the expression is nested too deeply (more than {MAX_DEPTH} levels)"
+
+
+def too_large_number() -> str:
+    return f"the number is too large (whole numbers have at most {MAX_INT_DIGITS:,} digits)"
 
 
 def chain_of(node: ast.AST, parsed: Parsed) -> Reference | None:

@@ -3,6 +3,8 @@
 Each placeholder is a condition-language expression; positions in errors count from the
 start of the whole text, so the builder can point at the broken placeholder. A placeholder
 ends at the first `}}`, so an expression cannot contain that text (not even in quotes).
+The placeholders of one text (or of one action input) share one budget, and the text
+they render has a bounded length (see `limits`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 
 from .condition import CompiledCondition, compile_condition
 from .errors import ConditionError, ConditionRuntimeError, ConditionSyntaxError
+from .limits import MAX_PLACEHOLDERS, MAX_RENDERED_LENGTH, MAX_TEMPLATE_LENGTH, Budget
 from .scope import Scope, check
-from .values import display
+from .values import TextTooLong, display
 
 OPENING, CLOSING = "{{", "}}"
 
@@ -40,21 +43,40 @@ def render_template(
     `ConditionRuntimeError` positioned in `text`."""
     if not isinstance(text, str):
         raise ConditionSyntaxError(f"a template must be text, not {type(text).__name__}")
+    return _render(text, namespaces, (now, changed_fields), Budget())
+
+
+def _render(text: str, namespaces: Mapping[str, Any], moment: Moment, budget: Budget) -> str:
     out: list[str] = []
+    length = 0
     for part in _compiled(text):
         if isinstance(part, str):
-            out.append(part)
-            continue
-        placeholder, condition = part
-        value = _evaluate(text, placeholder, condition, namespaces, now, changed_fields)
-        try:
-            out.append(display(value))
-        except Exception as error:  # a record's __str__ may fail; that is a runtime error
+            shown = part
+        else:
+            placeholder, condition = part
+            value = _evaluate(text, placeholder, condition, namespaces, moment, budget)
+            try:
+                shown = display(value, MAX_RENDERED_LENGTH - length)
+            except TextTooLong:
+                shown = None
+            except ConditionRuntimeError as error:
+                raise ConditionRuntimeError(
+                    error.message, source=text, position=placeholder.start + 1
+                ) from None
+            except Exception as error:  # a record's __str__ may fail; that is a runtime error
+                raise ConditionRuntimeError(
+                    f"the value of '{placeholder.expression.strip()}' cannot be shown as text",
+                    source=text,
+                    position=placeholder.start + 1,
+                ) from error
+        if shown is None or length + len(shown) > MAX_RENDERED_LENGTH:
             raise ConditionRuntimeError(
-                f"the value of '{placeholder.expression.strip()}' cannot be shown as text",
+                f"the text would be longer than {MAX_RENDERED_LENGTH:,} characters",
                 source=text,
-                position=placeholder.start + 1,
-            ) from error
+                position=None if isinstance(part, str) else part[0].start + 1,
+            )
+        length += len(shown)
+        out.append(shown)
     return "".join(out)
 
 
@@ -68,23 +90,21 @@ def resolve_value(
     """An action input with its placeholders resolved. Text that is one placeholder and
     nothing else ("{{ vars.amount }}") gives the value itself, keeping its type; other
     text is rendered; lists and dicts are resolved item by item; anything else is kept."""
+    return _resolve(value, namespaces, (now, changed_fields), Budget())
+
+
+def _resolve(value: Any, namespaces: Mapping[str, Any], moment: Moment, budget: Budget) -> Any:
     if isinstance(value, str):
         parts = _compiled(value)
         placeholders = [part for part in parts if not isinstance(part, str)]
         if len(placeholders) == 1 and all(p.strip() == "" for p in parts if isinstance(p, str)):
             placeholder, condition = placeholders[0]
-            return _evaluate(value, placeholder, condition, namespaces, now, changed_fields)
-        return render_template(value, namespaces, now=now, changed_fields=changed_fields)
+            return _evaluate(value, placeholder, condition, namespaces, moment, budget)
+        return _render(value, namespaces, moment, budget)
     if isinstance(value, list | tuple):
-        return [
-            resolve_value(item, namespaces, now=now, changed_fields=changed_fields)
-            for item in value
-        ]
+        return [_resolve(item, namespaces, moment, budget) for item in value]
     if isinstance(value, dict):
-        return {
-            key: resolve_value(item, namespaces, now=now, changed_fields=changed_fields)
-            for key, item in value.items()
-        }
+        return {key: _resolve(item, namespaces, moment, budget) for key, item in value.items()}
     return value
 
 
@@ -121,9 +141,20 @@ def split(text: str) -> list[str | Placeholder]:
     for a `{{` that is never closed."""
     if not isinstance(text, str):
         raise ConditionSyntaxError(f"a template must be text, not {type(text).__name__}")
+    if len(text) > MAX_TEMPLATE_LENGTH:
+        raise ConditionSyntaxError(
+            f"the text is too long ({len(text):,} characters, at most {MAX_TEMPLATE_LENGTH:,})",
+            source=text,
+        )
     parts: list[str | Placeholder] = []
     position = 0
     while (start := text.find(OPENING, position)) != -1:
+        if len(parts) >= 2 * MAX_PLACEHOLDERS:
+            raise ConditionSyntaxError(
+                f"the text has too many placeholders (at most {MAX_PLACEHOLDERS:,})",
+                source=text,
+                position=start + 1,
+            )
         end = text.find(CLOSING, start + len(OPENING))
         if end == -1:
             raise ConditionSyntaxError(
@@ -138,6 +169,8 @@ def split(text: str) -> list[str | Placeholder]:
 
 
 CompiledPart = str | tuple[Placeholder, CompiledCondition]
+# When a template is rendered: (now, changed_fields), as `CompiledCondition.evaluate` takes them.
+Moment = tuple[dt.datetime | None, Collection[str] | None]
 
 
 @lru_cache(maxsize=1024)
@@ -159,11 +192,12 @@ def _evaluate(
     placeholder: Placeholder,
     condition: CompiledCondition,
     namespaces: Mapping[str, Any],
-    now: dt.datetime | None,
-    changed_fields: Collection[str] | None,
+    moment: Moment,
+    budget: Budget,
 ) -> Any:
+    now, changed_fields = moment
     try:
-        return condition.evaluate(namespaces, now=now, changed_fields=changed_fields)
+        return condition.evaluate(namespaces, now=now, changed_fields=changed_fields, budget=budget)
     except ConditionRuntimeError as error:
         raise _relocated(error, text, placeholder) from None
 

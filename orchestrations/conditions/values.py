@@ -13,11 +13,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
 
-# Bounds that keep a hostile or careless expression from building huge values. Without
-# `**` sizes only grow by adding or multiplying what is already there, so these are
-# reached only on purpose.
-MAX_INT_BITS = 4096
-MAX_LENGTH = 100_000
+from .errors import ConditionRuntimeError
+from .limits import MAX_DEPTH, MAX_INT_BITS, MAX_LENGTH
 
 NUMBER_TYPES = (int, float, Decimal)
 # Exact types a result may have without a closer look (checked with `type(x) in`).
@@ -53,10 +50,19 @@ def kind_of(value: Any) -> str:
     return f"a value of type {type(value).__name__}"
 
 
-def display(value: Any) -> str:
+def display(value: Any, limit: int = MAX_LENGTH) -> str:
     """`value` as a person should read it in an email or a message: None is blank,
     dates are ISO-like, users their full name, other records their own `str()`,
-    lists are comma-separated."""
+    lists are comma-separated, mappings `key: value, …`. Raises `TextTooLong` rather
+    than make a text longer than `limit` (it stops as soon as it knows), and
+    `ConditionRuntimeError` for values it cannot show."""
+    text = _display(value, limit, 0)
+    if len(text) > limit:
+        raise _too_long(limit)
+    return text
+
+
+def _display(value: Any, limit: int, depth: int) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -67,11 +73,42 @@ def display(value: Any) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, list | tuple):
-        return ", ".join(display(item) for item in value)
-    if isinstance(value, AbstractBaseUser):  # people by name, not by login
-        return value.get_full_name() or str(value)  # type: ignore[attr-defined]
-    return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value.bit_length() > MAX_INT_BITS:
+            raise ConditionRuntimeError("the number is too large to show")
+        return str(value)
+    if isinstance(value, list | tuple | Mapping):
+        if depth >= MAX_DEPTH:
+            raise ConditionRuntimeError("the value is nested too deeply to show")
+        items = value.items() if isinstance(value, Mapping) else value
+        pieces: list[str] = []
+        length = 0
+        for item in items:
+            if isinstance(value, Mapping):
+                key, item = item
+                piece = f"{_display(key, limit - length, depth + 1)}: "
+                piece += _display(item, limit - length - len(piece), depth + 1)
+            else:
+                piece = _display(item, limit - length, depth + 1)
+            length += len(piece) + 2 * bool(pieces)
+            if length > limit:
+                raise _too_long(limit)
+            pieces.append(piece)
+        return ", ".join(pieces)
+    try:
+        if isinstance(value, AbstractBaseUser):  # people by name, not by login
+            return value.get_full_name() or str(value)  # type: ignore[attr-defined]
+        return str(value)
+    except Exception:  # a record's own __str__ failed
+        raise ConditionRuntimeError(f"{kind_of(value)} cannot be shown as text") from None
+
+
+class TextTooLong(ConditionRuntimeError):
+    """`display()` stopped: the text would be longer than it may be."""
+
+
+def _too_long(limit: int) -> TextTooLong:
+    return TextTooLong(f"the text would be longer than {limit:,} characters")
 
 
 def too_large(value: Any) -> bool:
@@ -83,20 +120,26 @@ def too_large(value: Any) -> bool:
     return False
 
 
-def is_plain_value(value: Any, depth: int = 0) -> bool:
+def is_plain_value(value: Any) -> bool:
     """False for anything an expression must never hand back: functions, methods,
-    classes, modules (also inside the lists and mappings it returns)."""
-    if type(value) in PLAIN_TYPES:
-        return True
-    if callable(value) or isinstance(value, ModuleType | type):
-        return False
-    if depth > 20:
-        return False
-    if isinstance(value, list | tuple):
-        return all(is_plain_value(item, depth + 1) for item in value)
-    if isinstance(value, Mapping):
-        return all(
-            is_plain_value(key, depth + 1) and is_plain_value(item, depth + 1)
-            for key, item in value.items()
-        )
+    classes, modules (also inside the lists and mappings it returns). Each list or
+    mapping is looked through once, however often the value holds it."""
+    seen: set[int] = set()
+    pending = [(value, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if type(value) in PLAIN_TYPES:
+            continue
+        if callable(value) or isinstance(value, ModuleType | type):
+            return False
+        if isinstance(value, list | tuple | Mapping):
+            if id(value) in seen:
+                continue
+            if depth > MAX_DEPTH:
+                return False
+            seen.add(id(value))
+            items = [*value.keys(), *value.values()] if isinstance(value, Mapping) else value
+            if PLAIN_TYPES.issuperset(map(type, items)):  # the usual case, at C speed
+                continue
+            pending.extend((item, depth + 1) for item in items)
     return True
