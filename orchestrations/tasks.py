@@ -6,11 +6,21 @@ consumes, so that the sweeper and the outbox never wait behind long actions.
 """
 
 from celery import shared_task
+from django.conf import settings
 
 from . import engine, outbox
+from .engine.leases import HARD_LIMIT_GRACE, SOFT_LIMIT_GRACE
+
+# Backstops for the engine's own watchdog (engine/leases.py), on the prefork pool: the
+# worker's settings decide them, as they decide the watchdog's limit.
+_LIMIT = settings.HANDOFF_ACTION_TIMEOUT_SECONDS
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=_LIMIT + SOFT_LIMIT_GRACE,
+    time_limit=_LIMIT + HARD_LIMIT_GRACE,
+)
 def execute_step(step_run_id: int, token: str) -> str:
     return engine.step_execute(step_run_id, token)
 

@@ -7,7 +7,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from .. import outbox
@@ -58,21 +57,15 @@ def park(step_run: StepRun) -> None:
 
 
 def send_step_message(step_run_id: int, token: str, priority: int = PRIORITY_NEW) -> None:
-    """Publish one attempt to the workers, with its time limits. Raises when the broker
-    cannot take it (the outbox keeps the message and sends it again)."""
+    """Publish one attempt to the workers. Raises when the broker cannot take it (the
+    outbox keeps the message and sends it again)."""
     from ..tasks import execute_step
 
-    limit = settings.HANDOFF_ACTION_TIMEOUT_SECONDS
+    # None: no limits in the message (Celery would copy this process's), so the worker's
+    # own settings decide them (tasks.py), as they decide its watchdog's.
+    no_limits: dict[str, Any] = {"soft_time_limit": None, "time_limit": None}
     execute_step.apply_async(
-        (step_run_id, token),
-        queue=ACTIONS_QUEUE,
-        priority=priority,
-        retry=False,
-        # Backstops for the engine's own watchdog (engine/leases.py): Celery's soft
-        # limit interrupts a body blocked in a system call, the hard one ends a worker
-        # process that ignores everything (prefork pool only).
-        soft_time_limit=limit + 5,
-        time_limit=limit + 30,
+        (step_run_id, token), queue=ACTIONS_QUEUE, priority=priority, retry=False, **no_limits
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -34,6 +35,13 @@ from django.utils import timezone
 from ..models import Run, StepRun
 from ..status import RunStatus, StepRunStatus
 from .locking import locked_run
+
+# Celery's own limits, after the engine's time limit: its soft limit (a signal) interrupts
+# a body blocked in a system call, its hard limit ends a prefork worker process that
+# ignores everything. The heartbeat renews the lease until the hard limit; after it, the
+# lease lapses and the sweeper fails the attempt as timed out (on any pool).
+SOFT_LIMIT_GRACE = 5
+HARD_LIMIT_GRACE = 30
 
 
 class AttemptStopped(BaseException):
@@ -162,14 +170,17 @@ class Watchdog:
                 self._body_thread = None
 
     def _watch(self) -> None:
+        # Signals for the process (Celery's soft time limit, SIGTERM) must reach the body's
+        # thread: delivered here, they would not interrupt a system call the body waits in.
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
         renewed_at = self._started
         try:
             while not self._done.wait(self._beat):
                 now = time.monotonic()
                 if now - self._started > self.limit:
                     self._stop(ActionTimedOut)
-                    if now - self._started > self.limit + self.lease:
-                        return  # the body ignores being stopped: let the lease lapse
+                    if now - self._started > self.limit + HARD_LIMIT_GRACE:
+                        return  # the body ignores every stop: let the lease lapse
                 try:
                     held = renew_lease(self.step_run_id, self.token)
                 except DatabaseError as error:

@@ -80,14 +80,24 @@ class RedisServer:
 
 
 class Worker:
-    """A Celery worker process (solo pool: the process is the one running the body)."""
+    """A Celery worker process. The solo pool by default: the process is the one running
+    the body, so killing it kills the body; prefork to have Celery's time limits."""
 
-    def __init__(self, name: str, queue: str, env: dict[str, str], log_dir: Path, *, beat: bool):
+    def __init__(
+        self,
+        name: str,
+        queue: str,
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        beat: bool,
+        pool: str = "solo",
+    ):
         self.name = name
         self.log = log_dir / f"{name}.log"
         self.command = [
             sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue,
-            "-n", f"{name}@%h", "--pool=solo", "--loglevel=INFO",
+            "-n", f"{name}@%h", f"--pool={pool}", "--concurrency=1", "--loglevel=INFO",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         if beat:
@@ -232,6 +242,7 @@ class Stack:
 
     action_workers: int = 2
     settings_env: dict[str, str] = field(default_factory=dict)
+    pool: str = "solo"
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="handoff-faults-")))
     redis: RedisServer = field(default_factory=RedisServer)
     workers: list[Worker] = field(default_factory=list)
@@ -272,7 +283,9 @@ class Stack:
 
     def add_action_worker(self) -> Worker:
         name = f"actions{len(self.workers) + 1}"
-        worker = Worker(name, "handoff.actions", self.env(), self.folder, beat=False).start()
+        worker = Worker(
+            name, "handoff.actions", self.env(), self.folder, beat=False, pool=self.pool
+        ).start()
         self.workers.append(worker)
         return worker
 

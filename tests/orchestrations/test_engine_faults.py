@@ -273,3 +273,22 @@ def test_a_database_blip_after_the_body_records_the_result_without_running_it_ag
     assert len(BODIES) == 1
     assert provision_of(run).status == "completed"
     assert_invariants([run.pk])
+
+
+def test_the_worker_running_an_attempt_decides_its_time_limits(monkeypatch, settings):
+    """Celery copies the sender's task limits into a message, where they override the
+    worker's: the message must carry none, so the worker's settings decide (its watchdog
+    and Celery's soft and hard limits then agree)."""
+    from orchestrations import tasks
+    from orchestrations.engine import dispatch
+    from orchestrations.engine.leases import HARD_LIMIT_GRACE, SOFT_LIMIT_GRACE
+
+    sent: dict = {}
+    monkeypatch.setattr(tasks.execute_step, "apply_async", lambda *a, **kw: sent.update(kw))
+    dispatch.send_step_message(1, "token")
+    assert sent["soft_time_limit"] is None
+    assert sent["time_limit"] is None
+    assert sent["queue"] == "handoff.actions"
+    limit = settings.HANDOFF_ACTION_TIMEOUT_SECONDS
+    assert tasks.execute_step.soft_time_limit == limit + SOFT_LIMIT_GRACE
+    assert tasks.execute_step.time_limit == limit + HARD_LIMIT_GRACE
