@@ -186,6 +186,8 @@ HANDOFF_LEASE_SECONDS = env.float("HANDOFF_LEASE_SECONDS", default=15)
 # An attempt sent this long ago that nobody claimed, with the actions queue empty, is
 # missing (lost by the broker) and is sent again.
 HANDOFF_MISSING_MESSAGE_SECONDS = env.float("HANDOFF_MISSING_MESSAGE_SECONDS", default=30)
+# Outbox rows sent (or discarded) longer ago than this are deleted by the sweeper.
+HANDOFF_OUTBOX_KEEP_DAYS = env.int("HANDOFF_OUTBOX_KEEP_DAYS", default=7)
 # /healthz fails (503) when the oldest unsent outbox message is older than this, or the
 # sweeper has not run for this long.
 HANDOFF_HEALTH_OUTBOX_LAG_SECONDS = env.int("HANDOFF_HEALTH_OUTBOX_LAG_SECONDS", default=120)

@@ -173,6 +173,15 @@ def relay_due(limit: int = SWEEP_BATCH) -> int:
     return _send_all(messages, claim)
 
 
+def forget_old(keep: timedelta, limit: int = 5 * SWEEP_BATCH) -> int:
+    """Delete rows sent (or discarded) longer than `keep` ago, a batch at a time; the
+    sweeper calls this, so the table holds what is pending and a few days of history."""
+    before = timezone.now() - keep
+    old = OutboxMessage.objects.filter(Q(sent_at__lt=before) | Q(discarded_at__lt=before))
+    ids = list(old.values_list("pk", flat=True)[:limit])
+    return OutboxMessage.objects.filter(pk__in=ids).delete()[0] if ids else 0
+
+
 def _send_all(messages: list[OutboxMessage], claim: uuid.UUID) -> int:
     sent: list[int] = []
     failed_kinds: set[str] = set()

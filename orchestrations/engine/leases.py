@@ -144,7 +144,9 @@ class Watchdog:
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._body_thread: int | None = None
-        self._thread = threading.Thread(target=self._watch, name=f"lease-{step_run_id}")
+        self._thread = threading.Thread(
+            target=self._watch, name=f"lease-{step_run_id}", daemon=True
+        )
         self._started = time.monotonic()
 
     def __enter__(self) -> Watchdog:

@@ -1,6 +1,7 @@
 """The sweeper: every few seconds (Celery beat, on the control queue, so it never waits
 behind actions) it sends what the outbox still holds, takes over attempts whose lease
-lapsed, and sends again attempts whose message is missing.
+lapsed, sends again attempts whose message is missing, and forgets outbox rows sent
+long ago.
 
 "Lost" is never decided by age in the queue alone: an attempt is taken over only when
 its lease has lapsed (its worker stopped renewing it), and an attempt nobody claimed
@@ -39,6 +40,7 @@ def sweep() -> dict[str, int]:
         "outbox_sent": outbox.relay_due(),
         "taken_over": take_over_lapsed_leases(),
         "redispatched": redispatch_missing(),
+        "outbox_forgotten": outbox.forget_old(timedelta(days=settings.HANDOFF_OUTBOX_KEEP_DAYS)),
     }
     Pulse.objects.update_or_create(
         name=SWEEP_PULSE, defaults={"seen_at": timezone.now(), "details": counts}

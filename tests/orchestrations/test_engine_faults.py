@@ -245,7 +245,7 @@ def test_the_sweeper_never_sends_again_an_attempt_that_a_worker_holds(after_comm
     assert sweep()["redispatched"] == 0  # …so the sweeper leaves it alone
     background.attempt_succeeded(step_run_id, token, background._as_result({"account_id": "x"}))
     assert claim
-    assert sweep() == {"outbox_sent": 0, "taken_over": 0, "redispatched": 0}
+    assert sweep() == {"outbox_sent": 0, "taken_over": 0, "redispatched": 0, "outbox_forgotten": 0}
     assert RunEvent.objects.filter(run=run, kind="step.complete").count() == 1
     assert_invariants([run.pk])
 
@@ -292,3 +292,27 @@ def test_the_worker_running_an_attempt_decides_its_time_limits(monkeypatch, sett
     limit = settings.HANDOFF_ACTION_TIMEOUT_SECONDS
     assert tasks.execute_step.soft_time_limit == limit + SOFT_LIMIT_GRACE
     assert tasks.execute_step.time_limit == limit + HARD_LIMIT_GRACE
+
+
+def test_the_sweeper_forgets_outbox_rows_sent_long_ago(settings):
+    settings.HANDOFF_OUTBOX_KEEP_DAYS = 7
+    now = timezone.now()
+    email = {"to": ["a@example.com"], "subject": "Hi", "body": "x"}
+    old_sent = OutboxMessage.objects.create(
+        kind="email", payload=email, sent_at=now - timedelta(days=8)
+    )
+    old_discarded = OutboxMessage.objects.create(
+        kind="email", payload=email, discarded_at=now - timedelta(days=9)
+    )
+    recent = OutboxMessage.objects.create(
+        kind="email", payload=email, sent_at=now - timedelta(days=6)
+    )
+    old_unsent = OutboxMessage.objects.create(
+        kind="email", payload=email, available_at=now + timedelta(days=30),
+        created_at=now - timedelta(days=30),
+    )  # fmt: skip
+
+    assert sweep()["outbox_forgotten"] == 2
+    left = set(OutboxMessage.objects.values_list("pk", flat=True))
+    assert left == {recent.pk, old_unsent.pk}  # history of a week, and whatever is pending
+    assert not {old_sent.pk, old_discarded.pk} & left

@@ -78,7 +78,7 @@ def test_a_slow_body_keeps_its_lease_and_is_never_taken_over():
 
     assert step_execute(step.pk, str(step.dispatch_token)) == "done"
 
-    assert swept == [{"outbox_sent": 0, "taken_over": 0, "redispatched": 0}]
+    assert swept == [{"outbox_sent": 0, "taken_over": 0, "redispatched": 0, "outbox_forgotten": 0}]
     assert BODIES == ["started", "finished"]
     step.refresh_from_db()
     assert step.status == "completed"
