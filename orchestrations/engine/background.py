@@ -34,7 +34,7 @@ from ..models.choices import StepKind
 from ..status import RunStatus, StepRunStatus
 from .context import run_context
 from .definition import version_definition
-from .dispatch import park, schedule_attempt
+from .dispatch import schedule_attempt
 from .leases import ActionTimedOut, Claim, LeaseLost, Watchdog, attempt_claim, time_limit
 from .locking import locked_run
 from .notifications import send_after_commit
@@ -176,19 +176,6 @@ def fail_attempt(run: Run, step_run: StepRun, message: str) -> None:
         return
     fail(run, step_run.stage_run, final, step_run=step_run)
     advance(run)  # a fault path leads somewhere new
-
-
-def park_attempt(run: Run, step_run: StepRun) -> None:
-    """An attempt arrived while its run is suspended: it does not start, and is sent
-    again when the run resumes (`redispatch_parked`)."""
-    park(step_run)
-    step_run.save()
-    record_event(
-        run,
-        "step.park",
-        step_run=step_run,
-        message="Not started: the run is suspended. It starts when the run resumes.",
-    )
 
 
 def redispatch_parked(run: Run) -> None:

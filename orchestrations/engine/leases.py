@@ -32,8 +32,10 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from ..events import record_event
 from ..models import Run, StepRun
 from ..status import RunStatus, StepRunStatus
+from .dispatch import park
 from .locking import locked_run
 
 # Celery's own limits, after the engine's time limit: its soft limit (a signal) interrupts
@@ -98,8 +100,6 @@ def attempt_claim(step_run_id: int, token: str) -> Claim | str:
             return "stale"
         step_run.run = run
         if run.status == RunStatus.SUSPENDED:
-            from .background import park_attempt
-
             park_attempt(run, step_run)
             return "suspended"
         if run.status != RunStatus.IN_PROGRESS:
@@ -110,6 +110,19 @@ def attempt_claim(step_run_id: int, token: str) -> Claim | str:
         step_run.worker = worker_name()
         step_run.save(update_fields=["claimed_at", "heartbeat_at", "lease_until", "worker"])
     return Claim(run, step_run)
+
+
+def park_attempt(run: Run, step_run: StepRun) -> None:
+    """An attempt arrived while its run is suspended: it does not start, and is sent
+    again when the run resumes (`background.redispatch_parked`)."""
+    park(step_run)
+    step_run.save()
+    record_event(
+        run,
+        "step.park",
+        step_run=step_run,
+        message="Not started: the run is suspended. It starts when the run resumes.",
+    )
 
 
 def renew_lease(step_run_id: int, token: str) -> bool:
