@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "django_htmx",
     "template_partials",
     "orchestrations",
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -192,6 +195,23 @@ HANDOFF_OUTBOX_KEEP_DAYS = env.int("HANDOFF_OUTBOX_KEEP_DAYS", default=7)
 # sweeper has not run for this long.
 HANDOFF_HEALTH_OUTBOX_LAG_SECONDS = env.int("HANDOFF_HEALTH_OUTBOX_LAG_SECONDS", default=120)
 HANDOFF_HEALTH_SWEEP_STALE_SECONDS = env.int("HANDOFF_HEALTH_SWEEP_STALE_SECONDS", default=60)
+
+# Browser-side security ----------------------------------------------------------------
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files;
+# no inline script, no inline style, no eval (htmx is configured for it in base.html), no
+# framing. data: images are Pico's and the admin's icons, drawn as inline SVG in their CSS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,
