@@ -212,6 +212,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 LOGGING = {
     "version": 1,
