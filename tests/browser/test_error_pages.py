@@ -1,5 +1,5 @@
-"""The error pages as people meet them, in the app's frame, with no Content-Security-Policy
-violation on the way (the watch in conftest.py)."""
+"""The error pages and the login lockout as people meet them, in the app's frame, with no
+Content-Security-Policy violation on the way (the watch in conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from demo.models import Account
@@ -79,3 +79,23 @@ def test_error_pages_keep_the_frame_and_say_what_happened(
     expect(ava.get_by_text("boom")).to_have_count(0)
     shoot(ava, "500 something went wrong")
 
+
+@pytest.mark.django_db(transaction=True)
+def test_too_many_failed_logins_are_refused_with_a_clear_message(
+    live_server: LiveServer, browser: Browser, browser_screenshots: Shoot, settings
+) -> None:
+    create_people()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+
+    for where, username in (("/accounts/login/", "ava"), ("/admin/login/", "steve")):
+        page.goto(f"{live_server.url}{where}")
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            page.get_by_label("Username").fill(username)
+            page.get_by_label("Password").fill("not her password")
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_load_state()
+        locked = page.get_by_text("Too many failed attempts: try again in 15 minutes")
+        expect(locked).to_be_visible()
+        browser_screenshots(page, f"locked out at {where}")
+    context.close()
