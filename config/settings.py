@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "django_htmx",
     "template_partials",
     "orchestrations",
@@ -41,6 +44,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -48,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a login refused for too many failures into the login form saying so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -92,6 +98,24 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+# axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): after this many failed logins for one username from one
+# address, that pair is refused for the cool-off; `manage.py axes_reset` (or axes_reset_username
+# <name>) unlocks at once. A username+address pair, so that nobody can lock a colleague out from
+# elsewhere and one office behind a NAT is not locked out by one person's typos.
+AXES_FAILURE_LIMIT = env.int("HANDOFF_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("HANDOFF_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_address"
+# Behind N reverse proxies, the client's address is the Nth entry of X-Forwarded-For from the
+# right (each proxy appends the address it received the request from); 0: REMOTE_ADDR.
+HANDOFF_PROXY_COUNT = env.int("HANDOFF_PROXY_COUNT", default=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -193,9 +217,55 @@ HANDOFF_OUTBOX_KEEP_DAYS = env.int("HANDOFF_OUTBOX_KEEP_DAYS", default=7)
 HANDOFF_HEALTH_OUTBOX_LAG_SECONDS = env.int("HANDOFF_HEALTH_OUTBOX_LAG_SECONDS", default=120)
 HANDOFF_HEALTH_SWEEP_STALE_SECONDS = env.int("HANDOFF_HEALTH_SWEEP_STALE_SECONDS", default=60)
 
+# Browser-side security ----------------------------------------------------------------
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files;
+# no inline script, no inline style, no eval (htmx is configured for it in base.html), no
+# framing. data: images are Pico's and the admin's icons, drawn as inline SVG in their CSS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+
+# Served over HTTPS: on whenever DEBUG is off (set HANDOFF_HTTPS=false to try the production
+# stack over plain HTTP on a private machine). Cookies are then sent over HTTPS only, plain
+# HTTP is redirected (except /healthz, for load balancers that probe over HTTP), and browsers
+# are told to use HTTPS only for HANDOFF_HSTS_SECONDS.
+HANDOFF_HTTPS = env.bool("HANDOFF_HTTPS", default=not DEBUG)
+SESSION_COOKIE_SECURE = HANDOFF_HTTPS
+CSRF_COOKIE_SECURE = HANDOFF_HTTPS
+SECURE_SSL_REDIRECT = env.bool("HANDOFF_SSL_REDIRECT", default=HANDOFF_HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("HANDOFF_HSTS_SECONDS", default=31_536_000 if HANDOFF_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("HANDOFF_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("HANDOFF_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Asking browsers to preload the domain is its owner's decision (hstspreload.org takes
+    # the header as consent, and leaving the list takes months): off unless switched on.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Only behind a reverse proxy that terminates TLS and always sets this header itself (and
+# strips it from what clients send): e.g. X-Forwarded-Proto. Otherwise a client could claim
+# HTTPS over plain HTTP.
+_proxy_ssl_header = env.str("HANDOFF_PROXY_SSL_HEADER", default="")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # axes announces itself at every start of every process; its lockouts stay (warnings).
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }

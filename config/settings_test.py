@@ -17,6 +17,8 @@ os.environ.setdefault(
 # from a browser test raises SynchronousOnlyOperation.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# live_server and the test client speak plain HTTP: no redirect to HTTPS, no Secure cookies.
+os.environ.setdefault("HANDOFF_HTTPS", "false")
 # The manifest storage needs `collectstatic`; tests (and live_server) serve the source files.
 os.environ.setdefault(
     "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"

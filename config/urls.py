@@ -12,3 +12,8 @@ urlpatterns = [
     path("builder/", include("builder.urls")),
     path("", include("inbox.urls")),
 ]
+
+# Shown with DEBUG off (with DEBUG on, Django shows its technical pages instead).
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

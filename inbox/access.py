@@ -23,10 +23,13 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 
+from config.errors import ExplainedNotFound
 from orchestrations.engine.work_items import REASSIGN_PERMISSION
 from orchestrations.models import Delegation, Orchestration, Run, WorkItem
 from orchestrations.models.choices import TriggerType
 from orchestrations.status import OPEN_WORK_ITEM_STATUSES, VersionStatus, WorkItemStatus
+
+from .whereabouts import where_it_went
 
 START_PERMISSION = "orchestrations.add_run"
 DESIGN_PERMISSION = "orchestrations.change_orchestration"
@@ -86,7 +89,8 @@ def work_item_for(user: Any, pk: int, queryset: Any = None) -> WorkItem:
     visible = work_items_for(user).filter(pk=pk).values("pk")
     item = queryset.filter(pk=pk).filter(pk__in=visible).first()
     if item is None:
-        raise Http404("No such work item.")
+        explanation = where_it_went(user, pk)  # only for someone who had it before
+        raise ExplainedNotFound(explanation) if explanation else Http404("No such work item.")
     return item
 
 

@@ -71,7 +71,7 @@ def record_transition(
             links["step_run"] = instance.step_run
     data = {}
     if isinstance(instance, WorkItem) and name == "reassign":
-        data = {"to": str(instance.assignee or "")}
+        data = {"to": str(instance.assignee or ""), **assignment_data(instance)}
     record_event(
         run,
         f"{entity}.{name}",
@@ -83,3 +83,9 @@ def record_transition(
         data=data,
         **links,
     )
+
+
+def assignment_data(item: WorkItem) -> dict[str, int | None]:
+    """Who an item was given to, as ids in its create and reassign events: the record of who
+    could see it before (a former assignee who opens it is told where it went)."""
+    return {"assignee_user": item.assignee_user_id, "assignee_group": item.assignee_group_id}

@@ -9,10 +9,9 @@ from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html
 
 from ..models import OutboxKind, OutboxMessage
-from .common import ReadOnlyAdmin, admin_link, pretty_json
+from .common import ReadOnlyAdmin, admin_link, badge, pretty_json
 
 
 class OutboxStateFilter(admin.SimpleListFilter):
@@ -67,7 +66,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
             return "discarded"
         if obj.available_at > timezone.now():
             return "retrying later" if obj.attempts else "scheduled"
-        return format_html('<strong style="color: #b26b00">{}</strong>', "waiting")
+        return badge("waiting", "waiting")
 
     @admin.display(description="what")
     def summary(self, obj: OutboxMessage) -> str:

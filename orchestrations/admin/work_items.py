@@ -18,6 +18,7 @@ from .actions import CONFIRMED, reassign_items, reassign_work_items, render_reas
 from .common import (
     ReadOnlyAdmin,
     admin_link,
+    badge,
     person,
     person_column,
     pretty_json,
@@ -83,7 +84,7 @@ class WorkItemAdmin(ReadOnlyAdmin):
             return "—"
         due = display_for_value(obj.due_at, "—")
         if obj.is_overdue:
-            return format_html('<strong style="color: #ba2121">{} (overdue)</strong>', due)
+            return badge(format_html("{} (overdue)", due), "overdue")
         return due
 
     @admin.display(description="submitted values")

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from ..conditions import ConditionError
-from ..events import record_event
+from ..events import assignment_data, record_event
 from ..exceptions import AssigneeError
 from ..models import Run, StageRun, StepRun, WorkItem
 from ..status import RunStatus, StageRunStatus, StepRunStatus, WorkItemStatus
@@ -172,6 +172,7 @@ def create_work_item(
         on_behalf_of=item.on_behalf_of,
         to_status=WorkItemStatus.OPEN,
         message=f"'{step.name}' assigned to {routing.describe() if routing else group}.",
+        data=assignment_data(item),
     )
     notify_assignment(item, step, context, reason=routing.reason() if routing else "")
     return item

@@ -50,6 +50,11 @@
     input.dispatchEvent(new Event("input", { bubbles: true }));
   });
 
+  // The form designer's preview is for looking and typing only: it is never sent.
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches("[data-preview-only]")) event.preventDefault();
+  });
+
   // Lists with data-sortable-url: drag rows by their handle; the new order is posted as
   // order=<id>,<id>,… and the answer replaces the list (hx-target on the list).
   function initSortables(root) {
