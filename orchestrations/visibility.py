@@ -72,14 +72,19 @@ class HasVisibility(Protocol):
 
 
 def viewer_of(user: Any, run: Run | None = None) -> Viewer:
-    """`user` looking at `run` (None: at no run in particular, e.g. a list of their own
-    requests). Queries: the user's teams (members), whether they are in the run
-    (outside participants); permissions as Django caches them on the user."""
+    """`user` looking at `run`; without a run (a list of their requests), only who they
+    are: member, outside participant or support, enough for names. Queries: membership,
+    then the user's teams (a member, when the run's version keeps answers for teams) or
+    whether they take part in the run (an outside participant); permissions as Django
+    caches them on the user."""
+    from .engine.definition import version_definition
+
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOBODY
     member = is_member(user)
     # Outside participants belong to no team, by definition: only members are asked.
-    group_ids = frozenset(user.groups.values_list("pk", flat=True)) if member else frozenset()
+    asks_teams = member and run is not None and version_definition(run.version).shares_with_teams()
+    group_ids = frozenset(user.groups.values_list("pk", flat=True) if asks_teams else ())
     return Viewer(
         user_id=user.pk,
         support=any(user.has_perm(name) for name in SUPPORT_PERMISSIONS),

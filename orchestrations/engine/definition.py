@@ -106,6 +106,14 @@ class VersionDef:
     step_by_key: dict[str, StepDef] = field(default_factory=dict)
     step_by_id: dict[int, StepDef] = field(default_factory=dict)
 
+    def shares_with_teams(self) -> bool:
+        """Whether any answer is kept for named teams (a "groups" visibility)."""
+        return any(
+            step.visibility == Visibility.GROUPS
+            or any(spec.visibility == Visibility.GROUPS for spec in step.fields)
+            for step in self.step_by_id.values()
+        )
+
     def next_stage(self, stage_key: str) -> StageDef | None:
         keys = [s.key for s in self.stages]
         index = keys.index(stage_key) + 1

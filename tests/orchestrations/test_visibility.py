@@ -166,7 +166,13 @@ def loan(db) -> SimpleNamespace:
     )
     b = VersionBuilder("loan")
     application = b.form("application", [field("income", "decimal", required=True)])
-    decision = b.form("decision", [field("decision"), field("rationale")])
+    decision = b.form(
+        "decision",
+        [
+            field("decision"),
+            field("rationale", visibility="groups", visibility_groups=[underwriting]),
+        ],
+    )
     stage = b.stage("only")
     first = b.step(stage, "application", form=application, expression="vars.applicant",
                    visibility="participants")  # fmt: skip
@@ -193,6 +199,9 @@ def test_viewer_of_says_who_a_person_is_to_the_run(loan, django_assert_max_num_q
     assert viewer_of(None, loan.run) == NOBODY
     with django_assert_max_num_queries(4):  # a member: membership, teams, permissions (2)
         viewer_of(loan.lola, loan.run)
+    # Teams are asked only where some answer is kept for teams.
+    another = make_user("uma2", loan.underwriting)
+    assert viewer_of(another, run_start(b_plain(), started_by=another)).group_ids == frozenset()
 
 
 def test_viewers_of_many_people_at_once(loan, django_assert_max_num_queries):
@@ -204,10 +213,17 @@ def test_viewers_of_many_people_at_once(loan, django_assert_max_num_queries):
     assert participant_ids(loan.run) == {loan.dana.pk}
 
 
+def b_plain():
+    b = VersionBuilder("plain")
+    b.step(b.stage("s"), "s", form=b.form("f", [field("x")]), group=make_group("Underwriting"))
+    return b.activate()
+
+
 def test_answers_visible_to_asks_the_rule_for_one_person(loan):
     step = version_definition(loan.version).step_by_key["underwriting"]
     rationale = step.fields[1]
     assert answers_visible_to(loan.uma, loan.run, step, rationale)
+    assert not answers_visible_to(loan.lola, loan.run, step, rationale)  # not Underwriting
     assert not answers_visible_to(loan.dana, loan.run, step, rationale)
 
 
