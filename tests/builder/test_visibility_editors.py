@@ -55,6 +55,14 @@ def test_the_step_editor_saves_the_visibility_and_its_teams(as_designer, draft, 
     assert (step.visibility, list(step.visibility_groups.all())) == ("participants", [])
 
 
+def test_the_canvas_card_says_when_answers_are_shared(as_designer, draft):
+    step = Step.objects.get(version=draft)
+    canvas = reverse("builder:version", args=[draft.pk])
+    assert "Answers shared with participants" not in as_designer.get(canvas).content.decode()
+    Step.objects.filter(pk=step.pk).update(visibility="participants")
+    assert "Answers shared with participants" in as_designer.get(canvas).content.decode()
+
+
 def test_groups_need_a_team(as_designer, draft):
     step = Step.objects.get(version=draft)
     response = as_designer.post(
