@@ -21,6 +21,7 @@ from django.urls import NoReverseMatch, reverse
 
 from .. import outbox, visibility
 from ..conditions import ConditionError, template_references
+from ..membership import is_outside_participant
 from ..models import OutboxKind, OutboxMessage, Run, WorkItem
 from .context import RunContext
 from .definition import StepDef, version_definition
@@ -126,13 +127,20 @@ def _steps_read(templates: Iterable[str]) -> set[str]:
 
 
 def notify_run_error(run: Run, message: str) -> None:
-    """Tell the run's starter and the support staff that a run stopped on an error."""
+    """Tell the run's starter and the support staff that a run stopped on an error. A
+    starter who is an outside participant is told that it stopped, not the error (the
+    staff's business, and it may quote the definition)."""
     recipients = list(settings.SUPPORT_EMAILS)
-    if run.started_by and run.started_by.email:
-        recipients.append(run.started_by.email)
+    starter = run.started_by
+    outside = is_outside_participant(starter)
+    if starter and starter.email and not outside:
+        recipients.append(starter.email)
     subject = f"Run stopped on an error: {run}"
     body = f"{run} stopped on an error:\n\n{message}\n\nSee it: {run_url(run)}"
     send_after_commit(recipients, subject, body, run=run)
+    if starter and starter.email and outside:
+        body = f"{run} is held up; support staff have been told.\n\nSee it: {run_url(run)}"
+        send_after_commit([starter.email], f"Your request is held up: {run}", body, run=run)
 
 
 def send_after_commit(

@@ -134,3 +134,22 @@ def test_a_text_that_reads_into_a_hidden_name_falls_back_to_the_default(people, 
     (to_dana,) = sent_to("dana@example.com")
     assert to_dana.body.startswith("Answer is waiting for you in")  # the default text
     assert "Uma" not in to_dana.body
+
+
+def test_a_starter_outside_the_staff_is_told_a_run_stopped_but_not_the_error(
+    people, after_commit, settings
+):
+    settings.SUPPORT_EMAILS = ["support@example.com"]
+    b = VersionBuilder("broken")
+    b.step(b.stage("s"), "s", form=b.form("f", [field("x")]), expression="vars.nobody")
+    b.input("nobody")
+    b.activate()
+    with after_commit():
+        run_start(b.orchestration, variables={"nobody": "ghost"}, started_by=people.dana)
+
+    (to_support,) = sent_to("support@example.com")
+    assert "ghost" in to_support.body  # the error, for the staff
+    (to_dana,) = sent_to("dana@example.com")
+    assert to_dana.subject.startswith("Your request is held up")
+    assert "ghost" not in to_dana.body
+    assert "vars.nobody" not in to_dana.body
