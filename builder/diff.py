@@ -242,6 +242,20 @@ def _summary(kind: str, item: dict[str, Any]) -> str:
     return f"{item.get('type', '')}{required}"
 
 
+def visibility_text(item: dict[str, Any], *, follows: str | None = None) -> str | None:
+    """Who sees the answers, in words ("the teams Sales, Support"); a form field without
+    a visibility of its own: `follows`."""
+    visibility = item.get("visibility")
+    if visibility is None:
+        return follows
+    if visibility == "groups":
+        teams = ", ".join(item.get("visibility_groups") or []) or "—"
+        return f"only the teams {teams}"
+    return {"participants": "members and participants", "members": "members"}.get(
+        visibility, visibility
+    )
+
+
 FIELD_SETTINGS = (
     ("Label", lambda f: f.get("label")),
     ("Type", lambda f: f.get("type")),
@@ -249,6 +263,7 @@ FIELD_SETTINGS = (
     ("Choices", lambda f: f.get("choices", [])),
     ("Help", lambda f: f.get("help", "")),
     ("Default", lambda f: f.get("default")),
+    ("Who sees the answer", lambda f: visibility_text(f, follows="as its step")),
 )
 
 
@@ -343,6 +358,7 @@ STEP_SETTINGS: tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...] = (
     ("Due in", lambda s: duration_text(s.get("due_in"))),
     ("Email subject", lambda s: (s.get("email") or {}).get("subject", "")),
     ("Email body", lambda s: (s.get("email") or {}).get("body", "")),
+    ("Who sees its answers", lambda s: visibility_text(s, follows="members")),
     ("Action", lambda s: s.get("action")),
     ("Attempts", lambda s: (s.get("retry") or {}).get("max_attempts")),
     ("Backoff (seconds)", lambda s: (s.get("retry") or {}).get("backoff_seconds")),

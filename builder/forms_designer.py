@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 
 from orchestrations.fields import FieldDef, clean_values
 from orchestrations.models import Form, FormField, InputVariable
-from orchestrations.models.choices import FieldType
+from orchestrations.models.choices import FieldType, Visibility
 
 from .keys import key_from
 from .storable import StorableTextForm
@@ -157,8 +158,42 @@ class FieldSpecForm(EditorForm):
 
 
 class FormFieldForm(FieldSpecForm):
+    """A form field, with who sees its answer when not as its step says."""
+
     class Meta(FieldSpecForm.Meta):
         model = FormField
+        fields = [*FieldSpecForm.Meta.fields, "visibility", "visibility_groups"]
+        labels = {
+            **FieldSpecForm.Meta.labels,
+            "visibility": "Who sees the answer",
+            "visibility_groups": "The teams",
+        }
+        help_texts = {
+            **FieldSpecForm.Meta.help_texts,
+            "visibility": "Usually as the step that shows the form says; share the one answer "
+            "an applicant should see, or keep one note private.",
+        }
+        widgets = {"visibility_groups": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        fields: dict[str, Any] = self.fields
+        fields["visibility"].choices = [("", "As its step says"), *Visibility.choices]
+        fields["visibility_groups"].queryset = Group.objects.order_by("name")
+        fields["visibility_groups"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        no_teams = not data.get("visibility_groups") and "visibility_groups" not in self.errors
+        if data.get("visibility") == Visibility.GROUPS and no_teams:
+            self.add_error("visibility_groups", "Tick the teams that see the answer.")
+        return data
+
+    def save(self, commit: bool = True) -> Any:
+        spec = super().save(commit)
+        if commit and spec.visibility != Visibility.GROUPS:
+            spec.visibility_groups.clear()
+        return spec
 
 
 class InputVariableForm(FieldSpecForm):

@@ -38,6 +38,8 @@ FIELD_WORDS = {
     "default": "default",
     "choices": "choices",
     "type": "type",
+    "visibility": "who sees the answers",
+    "visibility_groups": "who sees the answers",
 }
 # File-format words in messages, as the builder names them.
 PLAIN_WORDS = [

@@ -22,6 +22,7 @@ from orchestrations.conditions import FUNCTIONS, ConditionError, Scope, check, c
 from orchestrations.conditions.access import HIDDEN_FIELDS
 from orchestrations.definition import export_definition
 from orchestrations.definition.expressions import SET_VARIABLES, definition_scope, trigger_model
+from orchestrations.definition.sharing import shown_to_participants, unshared_reads
 from orchestrations.models import Stage, Step, Version
 from orchestrations.models.choices import FieldType, StepKind
 
@@ -70,6 +71,7 @@ class Place:
     groups: list[NameGroup]
     unavailable: dict[str, str]  # step key or namespace → why it has no value here
     functions: dict[str, tuple[str, ...]]  # name → (how it is called, what it gives)
+    definition: dict[str, Any] = field(default_factory=dict)  # the version, exported
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def place_for(
         for name, help in FUNCTIONS.items()
     }
     groups = _groups(definition, scope, visible)
-    return Place(full, scope, groups, unavailable, functions)
+    return Place(full, scope, groups, unavailable, functions, definition)
 
 
 def full_scope(version: Version) -> Scope:
@@ -154,6 +156,22 @@ def check_text(text: str, kind: str, place: Place) -> list[Finding]:
     return [
         Finding(_reworded(e, place), e.source, e.position, "warning")
         for e in checker(text, place.scope)
+    ]
+
+
+def sharing_findings(text: str, place: Place, step_key: str) -> list[Finding]:
+    """Warnings for an email text of the step `step_key` that participants may read and
+    that reads answers not shared with them (blank in their email)."""
+    step = next(
+        (s for stage in place.definition.get("stages", []) for s in stage["steps"]
+         if s["key"] == step_key),
+        None,
+    )  # fmt: skip
+    if step is None or not shown_to_participants(step):
+        return []
+    return [
+        Finding(message, text, None, "warning")
+        for message in unshared_reads(place.definition, text)
     ]
 
 

@@ -20,6 +20,7 @@ TEAMS = [
     "Implementation",
     "HR",
     "IT",
+    "Lending",
     "Underwriting",
     "Funding",
     "Front desk",
@@ -72,7 +73,10 @@ PEOPLE = [
     Person("grace", "Grace", "Liu", "New hire, Engineering"),
     Person("priya", "Priya", "Raman", "New hire, Sales"),
     Person("omar", "Omar", "Haddad", "New hire, Finance"),
-    Person("lola", "Lola", "Martinez", "Loan officer (starts loan applications)"),
+    # Loan officers are members (a team) so that they see the staff's notes; applicants
+    # are in no team: outside participants, who see only what is shared with them.
+    Person("lola", "Lola", "Martinez", "Loan officer (starts loan applications)", ("Lending",)),
+    Person("leo", "Leo", "Fischer", "Loan officer", ("Lending",)),
     Person("uma", "Uma", "Sharma", "Underwriter", ("Underwriting",)),
     Person("ulrich", "Ulrich", "Weber", "Senior underwriter", ("Underwriting",)),
     Person("fay", "Fay", "Morgan", "Funding specialist", ("Funding",)),

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 
 from orchestrations import limits
 from orchestrations.fields import FieldDef, build_form_class
+from orchestrations.membership import is_member
 from orchestrations.models.choices import FieldType
 
 COMMENT_MAX_LENGTH = 5000
@@ -136,14 +137,35 @@ class ReassignForm(forms.Form):
         )
 
 
+INTERNAL, SHARED = "internal", "shared"
+
+
 class CommentForm(forms.Form):
+    """A comment; a member chooses whether the run's participants read it too (internal
+    by default). An outside participant's comments are always shared: no choice."""
+
     body = forms.CharField(
         label="Add a comment",
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Write something before adding the comment."},
     )
+    shared = forms.ChoiceField(
+        label="Who reads it",
+        choices=[
+            (INTERNAL, "Internal: members of the staff only"),
+            (SHARED, "Shared: the run's participants (e.g. the applicant) read it too"),
+        ],
+        initial=INTERNAL,
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, author: Any, **kwargs: Any):
         kwargs.setdefault("auto_id", "comment_%s")
         super().__init__(*args, **kwargs)
+        if not is_member(author):
+            del self.fields["shared"]
+
+    def clean_shared(self) -> bool:
+        return bool(self.cleaned_data.get("shared") == SHARED)

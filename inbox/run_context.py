@@ -8,13 +8,11 @@ Names of stages and steps come from the version's cached snapshot
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_permission_codename
-from django.db.models import Prefetch
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,15 +21,16 @@ from django.utils.text import capfirst
 from inbox.templatetags.inbox_tags import due_phrase as due_in_words
 from inbox.templatetags.inbox_tags import person
 from orchestrations.engine.definition import StepDef, VersionDef
-from orchestrations.fields import FieldDef
 from orchestrations.models import Comment, Run, RunEvent, StageRun, StepRun, WorkItem
-from orchestrations.models.choices import FieldType
 from orchestrations.status import (
     RunStatus,
     StageRunStatus,
     StepRunStatus,
     WorkItemStatus,
 )
+from orchestrations.visibility import NOBODY, Viewer, sees_comment
+
+from .people import holder, name_for
 
 TIMELINE_LIMIT = 200
 
@@ -132,121 +131,6 @@ def stage_path(run: Run, definition: VersionDef, stage_runs: list[StageRun]) -> 
     return points
 
 
-# Values ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A stored value as a person reads it; `href` makes it a link."""
-
-    text: str
-    href: str = ""
-    multiline: bool = False
-    empty: bool = False
-
-
-def show_value(value: Any, field_type: str = "") -> Shown:
-    if value is None or value == "" or value == []:
-        return Shown("—", empty=True)
-    if isinstance(value, bool):
-        return Shown("Yes" if value else "No")
-    if field_type == FieldType.YES_NO and value in ("yes", "no"):
-        return Shown("Yes" if value == "yes" else "No")
-    if isinstance(value, list | tuple):
-        return Shown(", ".join(str(v) for v in value))
-    if isinstance(value, dict):
-        return Shown(json.dumps(value, ensure_ascii=False, default=str))
-    text = str(value)
-    if field_type == FieldType.DATE:
-        try:
-            return Shown(date_format(dt.date.fromisoformat(text), "N j, Y"))
-        except ValueError:
-            return Shown(text)
-    if field_type == FieldType.DATETIME:
-        try:
-            moment = dt.datetime.fromisoformat(text)
-        except ValueError:
-            return Shown(text)
-        if timezone.is_aware(moment):
-            moment = timezone.localtime(moment)
-        return Shown(date_format(moment, "N j, Y, H:i"))
-    if field_type == FieldType.EMAIL:
-        return Shown(text, href=f"mailto:{text}")
-    if field_type in (FieldType.URL, "") and text.lower().startswith(("https://", "http://")):
-        return Shown(text, href=text)
-    return Shown(text, multiline=field_type == FieldType.LONG_TEXT or "\n" in text)
-
-
-def labelled_values(step: StepDef | None, values: dict[str, Any]) -> list[tuple[str, Shown]]:
-    """(label, value) pairs in the form's order; outputs the form does not name follow."""
-    fields: tuple[FieldDef, ...] = step.fields if step else ()
-    pairs = [(f.label, show_value(values.get(f.key), f.type)) for f in fields]
-    known = {f.key for f in fields}
-    pairs += [
-        (capfirst(key.replace("_", " ")), show_value(value))
-        for key, value in values.items()
-        if key not in known
-    ]
-    return pairs
-
-
-# Earlier outputs ---------------------------------------------------------------------
-
-
-@dataclass
-class OutputBlock:
-    step_name: str
-    visit: int
-    values: list[tuple[str, Shown]]
-    completed_by: Any = None
-    on_behalf_of: Any = None
-    completed_at: dt.datetime | None = None
-    automatic: bool = False
-
-
-def earlier_outputs(
-    run: Run,
-    definition: VersionDef,
-    *,
-    exclude_step_run_id: int | None = None,
-    until: dt.datetime | None = None,
-) -> list[OutputBlock]:
-    """What the run's completed steps produced (up to `until`), oldest first, with who
-    and when."""
-    completed_items = WorkItem.objects.filter(status=WorkItemStatus.COMPLETED).select_related(
-        "completed_by", "on_behalf_of"
-    )
-    step_runs = StepRun.objects.filter(run=run, status=StepRunStatus.COMPLETED)
-    if exclude_step_run_id is not None:
-        step_runs = step_runs.exclude(pk=exclude_step_run_id)
-    if until is not None:
-        step_runs = step_runs.filter(finished_at__lte=until)
-    step_runs = (
-        step_runs.select_related("completed_by", "stage_run")
-        .prefetch_related(Prefetch("work_items", completed_items, to_attr="completed_items"))
-        .order_by("finished_at", "pk")
-    )
-    blocks = []
-    for step_run in step_runs:
-        step = definition.step_by_id.get(step_run.step_id)
-        item = step_run.completed_items[-1] if step_run.completed_items else None
-        values = item.data if item is not None else step_run.outputs
-        if not values:
-            continue
-        blocks.append(
-            OutputBlock(
-                step_name=step.name if step else "A removed step",
-                visit=step_run.stage_run.visit,
-                values=labelled_values(step, values),
-                completed_by=item.completed_by if item else step_run.completed_by,
-                on_behalf_of=item.on_behalf_of if item else None,
-                completed_at=item.completed_at if item else step_run.finished_at,
-                automatic=step is not None and not step.is_interactive,
-            )
-        )
-    return blocks
-
-
 # Due dates ---------------------------------------------------------------------------
 
 
@@ -255,18 +139,6 @@ def due_phrase(item: WorkItem) -> str:
     if not item.is_open or item.due_at is None:
         return ""
     return capfirst(due_in_words(item.due_at))
-
-
-def holder(item: WorkItem) -> str:
-    """Who has the item now: the person holding it, or its assignee."""
-    group = item.assignee_group
-    if item.claimed_by_id:
-        return person(item.claimed_by) + (f" ({group.name})" if group else "")
-    if item.assignee_user_id:
-        return person(item.assignee_user)
-    if group is not None:
-        return f"{group.name} (team queue)"
-    return "Nobody"
 
 
 # Stages and steps (run page) ---------------------------------------------------------
@@ -280,6 +152,8 @@ class StepRow:
     action: str
     item: WorkItem | None
     item_visible: bool
+    step: StepDef | None = None
+    viewer: Viewer = NOBODY
 
     @property
     def status_label(self) -> str:
@@ -287,7 +161,7 @@ class StepRow:
 
     @property
     def assignee(self) -> str:
-        return holder(self.item) if self.item is not None else ""
+        return holder(self.item, self.viewer, self.step) if self.item is not None else ""
 
     @property
     def completed_by(self) -> Any:
@@ -337,14 +211,22 @@ class RunParts:
         ]
 
 
-def run_parts(run: Run, definition: VersionDef, visible_item_ids: set[int]) -> RunParts:
-    """Every stage visit with its steps and their latest work items: three queries."""
+def run_parts(
+    run: Run, definition: VersionDef, visible_item_ids: set[int], viewer: Viewer
+) -> RunParts:
+    """Every stage visit with its steps and their latest work items, as `viewer` sees
+    who holds them: three queries (and three for the teams of the people an outside
+    participant sees by their team)."""
     stage_runs = stage_runs_of(run)
     step_runs = list(StepRun.objects.filter(run=run).select_related("completed_by").order_by("pk"))
     latest_items: dict[int, WorkItem] = {}
     items = WorkItem.objects.filter(run=run).select_related(
         "assignee_user", "assignee_group", "claimed_by", "completed_by", "on_behalf_of"
     )
+    if viewer.is_outside:
+        items = items.prefetch_related(
+            "assignee_user__groups", "claimed_by__groups", "completed_by__groups"
+        )
     for item in items.order_by("pk"):
         latest_items[item.step_run_id] = item
     visits = {
@@ -362,6 +244,8 @@ def run_parts(run: Run, definition: VersionDef, visible_item_ids: set[int]) -> R
                 action=step.action if step else "",
                 item=latest,
                 item_visible=latest is not None and latest.pk in visible_item_ids,
+                step=step,
+                viewer=viewer,
             )
         )
     for visit in visits.values():
@@ -392,6 +276,11 @@ class TimelineEntry:
     @property
     def is_comment(self) -> bool:
         return self.event.kind == "comment.add"
+
+    @property
+    def shared_comment(self) -> bool:
+        """A comment shared with the run's participants (else internal)."""
+        return self.is_comment and bool((self.event.data or {}).get("shared"))
 
     @property
     def byline(self) -> str:
@@ -473,20 +362,27 @@ def _change(event: RunEvent) -> str:
 class CommentRow:
     comment: Comment
     step_name: str
+    author: str  # as the viewer may see them
 
 
-def comments_of(run: Run, definition: VersionDef) -> list[CommentRow]:
-    """The run's comments, oldest first (newest last), with the step each was written on."""
+def comments_of(run: Run, definition: VersionDef, viewer: Viewer) -> list[CommentRow]:
+    """The run's comments that `viewer` may read, oldest first (newest last), with the
+    step each was written on."""
     comments = (
         Comment.objects.filter(run=run)
         .select_related("author", "work_item__step_run")
         .order_by("created_at", "pk")
     )
+    if viewer.is_outside:  # staff are named by their teams
+        comments = comments.prefetch_related("author__groups")
     rows = []
     for comment in comments:
+        if not sees_comment(viewer, comment):
+            continue
         step_name = ""
         if comment.work_item is not None:
             step = definition.step_by_id.get(comment.work_item.step_run.step_id)
             step_name = step.name if step else ""
-        rows.append(CommentRow(comment, step_name))
+        author = name_for(viewer, comment.author, None) or "A former user"
+        rows.append(CommentRow(comment, step_name, author))
     return rows

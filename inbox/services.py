@@ -20,6 +20,7 @@ from orchestrations.engine.definition import version_definition
 from orchestrations.events import record_event
 from orchestrations.models import Comment, Run, WorkItem
 from orchestrations.status import OPEN_WORK_ITEM_STATUSES, WorkItemStatus
+from orchestrations.visibility import comment_shared
 
 from . import access
 from .forms import typed_values
@@ -48,10 +49,21 @@ def work_item_save_draft(item: WorkItem, *, by: Any, data: Mapping[str, Any]) ->
     return item
 
 
-def comment_add(run: Run, *, author: Any, body: str, work_item: WorkItem | None = None) -> Comment:
-    """A comment on the run (written from `work_item` if given), also in its timeline."""
+def comment_add(
+    run: Run,
+    *,
+    author: Any,
+    body: str,
+    work_item: WorkItem | None = None,
+    shared: bool = False,
+) -> Comment:
+    """A comment on the run (written from `work_item` if given), also in its timeline:
+    internal unless `shared` (an outside participant's always is)."""
+    shared = comment_shared(author, shared)
     with transaction.atomic():
-        comment = Comment.objects.create(run=run, work_item=work_item, author=author, body=body)
+        comment = Comment.objects.create(
+            run=run, work_item=work_item, author=author, body=body, shared=shared
+        )
         record_event(
             run,
             COMMENT_EVENT,
@@ -59,7 +71,7 @@ def comment_add(run: Run, *, author: Any, body: str, work_item: WorkItem | None 
             work_item=work_item,
             step_run=work_item.step_run if work_item is not None else None,
             message=Truncator(body).chars(300),
-            data={"comment": comment.pk},
+            data={"comment": comment.pk, "shared": shared},
         )
     return comment
 

@@ -28,10 +28,17 @@ class FieldDef:
     choices: tuple[str, ...] = ()
     help_text: str = ""
     default: Any = None
+    # Who sees the answer later ("": as its step says; see orchestrations.visibility).
+    visibility: str = ""
+    visibility_group_ids: frozenset[int] = frozenset()
 
 
-def field_def(spec: FormField | InputVariable) -> FieldDef:
-    """The stored form field or input variable as the forms that ask for it are built from it."""
+def field_def(
+    spec: FormField | InputVariable, *, visibility_group_ids: frozenset[int] = frozenset()
+) -> FieldDef:
+    """The stored form field or input variable as the forms that ask for it are built from
+    it (the teams a form field is shown to, when given: read from the database by the
+    caller, which can fetch them for a whole version at once)."""
     return FieldDef(
         key=spec.key,
         label=spec.label,
@@ -40,6 +47,8 @@ def field_def(spec: FormField | InputVariable) -> FieldDef:
         choices=tuple(spec.choices or ()),
         help_text=spec.help_text,
         default=spec.default,
+        visibility=getattr(spec, "visibility", ""),
+        visibility_group_ids=visibility_group_ids,
     )
 
 

@@ -71,7 +71,10 @@ class VersionBuilder:
     def form(self, key: str, fields: list[dict[str, Any]]) -> Form:
         form = Form.objects.create(version=self.version, key=key, name=key.capitalize())
         for position, spec in enumerate(fields):
-            FormField.objects.create(form=form, position=position, **spec)
+            groups = spec.pop("visibility_groups", None)
+            created = FormField.objects.create(form=form, position=position, **spec)
+            if groups:
+                created.visibility_groups.set(groups)
         return form
 
     def stage(self, key: str, **options: Any) -> Stage:
@@ -96,6 +99,7 @@ class VersionBuilder:
         after: list[Step] | None = None,
         when: str = "",
         due_in: timedelta | None = None,
+        visibility_groups: list[Group] | None = None,
         **options: Any,
     ) -> Step:
         background = bool(action)
@@ -131,6 +135,8 @@ class VersionBuilder:
         )
         if after:
             step.start_after.set(after)
+        if visibility_groups:
+            step.visibility_groups.set(visibility_groups)
         return step
 
     def outcome(self, stage: Stage, condition: str, target: Stage | None, label: str = "") -> None:

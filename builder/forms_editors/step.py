@@ -15,7 +15,7 @@ from django.urls import reverse
 from orchestrations.actions import registered_actions
 from orchestrations.conditions import Scope
 from orchestrations.models import Step
-from orchestrations.models.choices import AssigneeType, StartWhen, StepKind
+from orchestrations.models.choices import AssigneeType, StartWhen, StepKind, Visibility
 
 from .. import scopes
 from ..durations import due_in_text, parse_due_in
@@ -39,7 +39,7 @@ class StepForm(EditorForm):
             "name", "key", "kind", "form", "assignee_type", "assignee_user", "assignee_group",
             "assignee_expression", "due_in", "email_subject", "email_body", "action",
             "retry_max_attempts", "retry_backoff_seconds", "instructions", "start_when",
-            "start_after", "start_condition", "exit_condition",
+            "start_after", "start_condition", "exit_condition", "visibility", "visibility_groups",
         ]  # fmt: skip
         labels = {
             "kind": "Type",
@@ -55,6 +55,8 @@ class StepForm(EditorForm):
             "start_after": "After these steps of the stage",
             "start_condition": "When this condition holds",
             "exit_condition": "Completes early when",
+            "visibility": "Who sees its answers later",
+            "visibility_groups": "The teams",
         }
         help_texts = {
             "key": "Conditions read its outputs as steps.<key>. Unique in the version.",
@@ -66,12 +68,18 @@ class StepForm(EditorForm):
             "the stage runs and it does not hold, the step is skipped, unless the stage has "
             "an exit condition: then it waits.",
             "exit_condition": "Optional: the step is done when this holds, whatever else happened.",
+            "visibility": "Support staff, and whoever gave an answer, always see it. Shared "
+            "with participants, the names of who holds and completed the step are shown to "
+            "them too; otherwise they see the team's name. A form field may say otherwise "
+            "for its own answer (in the form designer).",
         }
         widgets = {
             "kind": forms.RadioSelect,
             "assignee_type": forms.RadioSelect,
             "start_when": forms.RadioSelect,
             "start_after": forms.CheckboxSelectMultiple,
+            "visibility": forms.RadioSelect,
+            "visibility_groups": forms.CheckboxSelectMultiple,
             "instructions": wide(3),
             "email_body": wide(4),
             "start_condition": wide(),
@@ -96,6 +104,10 @@ class StepForm(EditorForm):
         fields["assignee_user"].queryset = users.order_by("first_name", "last_name", "username")
         fields["assignee_user"].label_from_instance = _person
         fields["assignee_group"].queryset = Group.objects.order_by("name")
+        fields["visibility"].choices = Visibility.choices
+        fields["visibility"].required = False  # not sent (an older page): kept as it is
+        fields["visibility_groups"].queryset = Group.objects.order_by("name")
+        fields["visibility_groups"].required = False
         fields["start_after"].queryset = step.stage.steps.exclude(pk=step.pk)
         fields["start_after"].required = False
         self.actions = registered_actions()
@@ -192,6 +204,10 @@ class StepForm(EditorForm):
             self._clean_interactive(data, scope)
         self._clean_start(data, scope)
         check_errors(self, "exit_condition", scopes.CONDITION, scope)
+        data["visibility"] = data.get("visibility") or self.instance.visibility
+        no_teams = not data.get("visibility_groups") and "visibility_groups" not in self.errors
+        if data.get("visibility") == Visibility.GROUPS and no_teams:
+            self.add_error("visibility_groups", "Tick the teams that see the answers.")
         return data
 
     def _clean_interactive(self, data: dict[str, Any], scope: Scope) -> None:
@@ -284,6 +300,8 @@ class StepForm(EditorForm):
             step.start_condition = ""
         step.save()
         step.start_after.set(data["start_after"] if step.start_when == StartWhen.AFTER else [])
+        groups = data.get("visibility_groups") or []
+        step.visibility_groups.set(groups if step.visibility == Visibility.GROUPS else [])
         return step
 
 

@@ -240,7 +240,7 @@ def _field_context(designed: Form) -> dict[str, Any]:
     """What the field list, rows and forms need (see _form_field_list.html)."""
     return {
         "form_obj": designed,
-        "fields": designed.fields.all(),
+        "fields": designed.fields.prefetch_related("visibility_groups"),
         "kind": "field",
         "editable": designed.version.is_editable,
         "list_id": f"field-list-{designed.pk}",

@@ -48,6 +48,7 @@ DEFINITION_CHANGED = "definition-changed"
 
 
 STEP_EDITOR = "builder/partials/_step_editor.html"
+EMAIL_FIELDS = ("email_subject", "email_body")  # read by participants, maybe: sharing checked
 STAGE_EDITOR = "builder/partials/_stage_editor.html"
 
 
@@ -133,11 +134,16 @@ def condition_check(request: HtmxRequest, pk: int) -> HttpResponse:
     data = request.POST
     kind = data.get("check_kind")
     kind = kind if kind in scopes.KINDS else scopes.CONDITION
-    place = scopes.place_for(version, **_place_arguments(version, data))
+    arguments = _place_arguments(version, data)
+    place = scopes.place_for(version, **arguments)
     if data.get("check_names"):
         return render(request, "builder/partials/_condition_result.html#names", {"place": place})
-    text = data.get(data.get("check_field") or "check_text", data.get("check_text", ""))
+    field_name = data.get("check_field") or "check_text"
+    text = data.get(field_name, data.get("check_text", ""))
     findings = scopes.check_text(text, kind, place) if text.strip() else []
+    step = arguments["step"]
+    if not findings and step is not None and field_name in EMAIL_FIELDS:
+        findings = scopes.sharing_findings(text, place, step.key)
     context = {"findings": findings, "text": text, "kind": kind}
     html = render_to_string("builder/partials/_condition_result.html", context, request=request)
     return HttpResponse(html.strip())  # nothing at all when there is nothing to say

@@ -1,5 +1,7 @@
 """Loan applications: the loan officer starts loan origination for each one (a
-manual start with the process's inputs, about the application record)."""
+manual start with the process's inputs, about the application record). Around Dana's,
+sent back for more information: an internal note between the staff, and a comment
+shared with her."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from demo.models import LoanApplication
+from inbox.services import comment_add
 from orchestrations.engine import run_start
 from orchestrations.models import Orchestration, Run
 
@@ -46,6 +49,18 @@ APPLICATIONS = [
 ]  # fmt: skip
 
 
+# (author, text, shared with the applicant) by applicant.
+COMMENTS = {
+    "dana": [
+        ("ulrich", "The bonus is 40% of her income: I want two years of tax returns before "
+                   "approving.", False),
+        ("lola", "Dana, thank you for applying. We need your last two tax returns before we "
+                 "can decide: please add them to the upload folder and answer the questions "
+                 "on your application.", True),
+    ],
+}  # fmt: skip
+
+
 def load_loans(driver: Driver) -> None:
     orchestration = Orchestration.objects.get(key=KEY)
     for application in APPLICATIONS:
@@ -69,6 +84,8 @@ def load_loans(driver: Driver) -> None:
             started_by=driver.users[OFFICER],
         )
         originate(driver, run, application)
+        for author, body, shared in COMMENTS.get(application.applicant, ()):
+            comment_add(run, author=driver.users[author], body=body, shared=shared)
 
 
 def originate(driver: Driver, run: Run, application: Application) -> None:

@@ -22,13 +22,13 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from orchestrations import engine
+from orchestrations import engine, visibility
 from orchestrations.engine import NotAllowed, TransitionRefused
 from orchestrations.models import Delegation, StageRun, StepRun, WorkItem
 from orchestrations.models.choices import StepKind
 from orchestrations.status import StageRunStatus, StepRunStatus, WorkItemStatus
 
-from .. import access
+from .. import access, people
 from ..filters import (
     DUE_ORDER,
     ITEM_ROW_RELATED,
@@ -122,16 +122,24 @@ def completed(request: HtmxRequest) -> HttpResponse:
 @login_required
 def my_requests(request: HtmxRequest) -> HttpResponse:
     filters = RequestFilters(request.GET)
+    viewer = visibility.viewer_of(request.user)
+    # An outside participant sees the staff by their teams: read them with the page.
+    where = WHERE_IS_IT_NOW_BY_TEAM if viewer.is_outside else WHERE_IS_IT_NOW
     runs = (
         filters.apply(access.my_requests(request.user))
         .select_related("orchestration")
-        .prefetch_related(*WHERE_IS_IT_NOW)
+        .prefetch_related(*where)
         .order_by("-started_at", "-pk")
     )
+    page = paginate(request, runs)
+    for run in page.object_list:
+        for item in run.open_items:
+            item.shown_holder = people.holder(item, viewer, item.step_run.step)
     context = {
         "nav": "my-requests",
         "filters": filters,
-        "page": paginate(request, runs),
+        "page": page,
+        "viewer": viewer,
         "startable": access.startable_orchestrations(request.user),
     }
     return render_list(
@@ -140,14 +148,13 @@ def my_requests(request: HtmxRequest) -> HttpResponse:
 
 
 # Who holds the ball in each run of My requests, read for a whole page at once.
+OPEN_ITEMS = (
+    WorkItem.objects.open()
+    .select_related("assignee_user", "assignee_group", "claimed_by", "step_run__step")
+    .order_by(*DUE_ORDER)
+)
 WHERE_IS_IT_NOW = (
-    Prefetch(
-        "work_items",
-        queryset=WorkItem.objects.open()
-        .select_related("assignee_user", "assignee_group", "claimed_by", "step_run__step")
-        .order_by(*DUE_ORDER),
-        to_attr="open_items",
-    ),
+    Prefetch("work_items", queryset=OPEN_ITEMS, to_attr="open_items"),
     Prefetch(
         "step_runs",
         queryset=StepRun.objects.filter(
@@ -162,6 +169,14 @@ WHERE_IS_IT_NOW = (
         ).select_related("stage"),
         to_attr="current_stages",
     ),
+)
+WHERE_IS_IT_NOW_BY_TEAM = (
+    Prefetch(
+        "work_items",
+        queryset=OPEN_ITEMS.prefetch_related("assignee_user__groups", "claimed_by__groups"),
+        to_attr="open_items",
+    ),
+    *WHERE_IS_IT_NOW[1:],
 )
 
 

@@ -1,5 +1,7 @@
-"""The run page: where a request is now, its stage path, every step, the timeline,
-comments."""
+"""The run page: where a request is now, its stage path, every step, the answers, the
+timeline, comments. An outside participant sees the stage path, who has the ball, the
+answers and comments shared with them, and nothing of the staff's work (no steps
+table, diagram or timeline): `orchestrations.visibility`."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from orchestrations import visibility
 from orchestrations.engine.definition import version_definition
 from orchestrations.models import Run
 
-from .. import access, run_context, services
+from .. import access, answers, people, run_context, services
 from ..forms import CommentForm
 from ..htmx import HtmxRequest
 from .work_item import comments_context, render_comments
@@ -40,13 +43,18 @@ def detail(request: HtmxRequest, pk: int) -> HttpResponse:
 @require_POST
 def comment(request: HtmxRequest, pk: int) -> HttpResponse:
     run = get_run(request, pk)
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, author=request.user)
     added = form.is_valid()
     if added:
-        services.comment_add(run, author=request.user, body=form.cleaned_data["body"])
+        services.comment_add(
+            run,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            shared=form.cleaned_data.get("shared", False),
+        )
         if not request.htmx:
             return redirect(reverse("inbox:run-detail", args=[pk]) + "#comments")
-        form = CommentForm()
+        form = CommentForm(author=request.user)
     if request.htmx:
         response = render_comments(request, run, form, reverse("inbox:run-comment", args=[pk]))
         # The timeline lists comments too: it reloads itself on this event.
@@ -59,18 +67,25 @@ def render_page(
 ) -> HttpResponse:
     user = request.user
     definition = version_definition(run.version)
+    viewer = visibility.viewer_of(user, run)
     visible = set(access.work_items_for(user).filter(run=run).values_list("pk", flat=True))
-    parts = run_context.run_parts(run, definition, visible)
+    parts = run_context.run_parts(run, definition, visible, viewer)
     show_all = request.GET.get("all") == "1"
     context: dict[str, Any] = {
         "nav": "my-requests",
         "run": run,
+        "viewer": viewer,
+        "started_by": people.starter(viewer, run),
         "record_url": run_context.record_url(run, user),
         "stage_path": run_context.stage_path(run, definition, parts.stage_runs),
         "visits": parts.visits,
         "open_steps": parts.open_steps,
-        "timeline": run_context.timeline(run, definition, parts, show_all=show_all),
+        "outputs": answers.answer_blocks(parts, definition, viewer),
         "show_all": show_all,
-        **comments_context(run, comment_form, reverse("inbox:run-comment", args=[run.pk])),
+        **comments_context(
+            request, run, comment_form, reverse("inbox:run-comment", args=[run.pk]), viewer
+        ),
     }
+    if not viewer.is_outside:  # the staff's own record of the work
+        context["timeline"] = run_context.timeline(run, definition, parts, show_all=show_all)
     return render(request, "inbox/run_detail.html", context)

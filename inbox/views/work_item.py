@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from orchestrations import engine
+from orchestrations import engine, visibility
 from orchestrations.engine.definition import StepDef, version_definition
 from orchestrations.models import WorkItem
 from orchestrations.status import RunStatus, StepRunStatus, WorkItemStatus
 
-from .. import access, run_context, services
+from .. import access, answers, people, run_context, services
 from ..forms import CommentForm, ReassignForm, step_form, typed_values
 from ..htmx import HtmxRequest, work_changed
 
@@ -60,7 +60,9 @@ def detail(request: HtmxRequest, pk: int) -> HttpResponse:
         if not saw_page(request, pk):
             raise
         item = get_object_or_404(WorkItem.objects.select_related(*ITEM_RELATED), pk=pk)
-        return refuse_stale(request, item, f"This item is now with {run_context.holder(item)}.")
+        viewer = visibility.viewer_of(request.user, item.run)
+        now_with = people.holder(item, viewer, step_of(item))
+        return refuse_stale(request, item, f"This item is now with {now_with}.")
     step = step_of(item)
     acting_for = access.acting_for(request.user, item)
     try:
@@ -125,13 +127,18 @@ def reassign(request: HtmxRequest, pk: int) -> HttpResponse:
 @require_POST
 def comment(request: HtmxRequest, pk: int) -> HttpResponse:
     item = get_item(request, pk)
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, author=request.user)
     if form.is_valid():
-        services.comment_add(item.run, author=request.user, body=form.cleaned_data["body"],
-                             work_item=item)  # fmt: skip
+        services.comment_add(
+            item.run,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            work_item=item,
+            shared=form.cleaned_data.get("shared", False),
+        )
         if not request.htmx:
             return redirect(reverse("inbox:work-item", args=[pk]) + "#comments")
-        form = CommentForm()
+        form = CommentForm(author=request.user)
     if request.htmx:
         return render_comments(
             request, item.run, form, reverse("inbox:work-item-comment", args=[pk])
@@ -157,6 +164,7 @@ def render_page(
     user, run = request.user, item.run
     definition = version_definition(run.version)
     step = definition.step_by_id[item.step_run.step_id]
+    viewer = visibility.viewer_of(user, run)
     acting_for = access.acting_for(user, item)
     can_act = engine.can_act_on(user, item) or acting_for is not None
     held_by_other = item.status == WorkItemStatus.CLAIMED and item.claimed_by_id != user.pk
@@ -170,7 +178,9 @@ def render_page(
     # Sent back round a loop: the answers of the last round, to change rather than retype.
     last_round = previous_round(item) if can_act and form is None and not form_values else None
     if form is None and (item.is_open or form_values):
-        values = form_values or item.draft_data or (last_round.data if last_round else None)
+        # The last round's answers, as far as this person may see them.
+        earlier = answers.visible_item_data(viewer, step, last_round) if last_round else None
+        values = form_values or item.draft_data or earlier
         form = step_form(step.fields, values=values)
     context = {
         "nav": "my-work",
@@ -190,16 +200,26 @@ def render_page(
         "can_reassign": item.is_open and engine.can_reassign(user, item),
         "notices": notices(item, run, can_act=can_act, held_by_other=held_by_other),
         "due": run_context.due_phrase(item),
-        "holder": run_context.holder(item),
-        "submitted": run_context.labelled_values(step, item.data) if item.data else [],
+        "viewer": viewer,
+        "holder": people.holder(item, viewer, step),
+        "completed_by": people.name_for(viewer, item.completed_by, step),
+        "on_behalf_of": people.name_for(viewer, item.on_behalf_of, step),
+        "started_by": people.starter(viewer, run),
+        "submitted": answers.item_answers(viewer, step, item) if item.data else [],
         "closed_because": closed_because(item),
         "record_url": run_context.record_url(run, user),
         "stage_path": run_context.stage_path(run, definition, run_context.stage_runs_of(run)),
-        "outputs": run_context.earlier_outputs(
-            run, definition, exclude_step_run_id=item.step_run_id, until=item.completed_at
+        "outputs": answers.earlier_outputs(
+            run, definition, viewer, exclude_step_run_id=item.step_run_id, until=item.completed_at
         ),
         "reassign_form": reassign_form or ReassignForm(item=item),
-        **comments_context(run, comment_form, reverse("inbox:work-item-comment", args=[item.pk])),
+        **comments_context(
+            request,
+            run,
+            comment_form,
+            reverse("inbox:work-item-comment", args=[item.pk]),
+            viewer,
+        ),
     }
     return render(request, "inbox/work_item.html", context, status=status)
 
@@ -237,15 +257,25 @@ def render_comments(request: HtmxRequest, run: Any, form: Form, action: str) -> 
     """htmx's answer to a comment: the section swapped whole, the focus back in the box
     (empty for the next comment, or next to its error) rather than lost."""
     form.fields["body"].widget.attrs["autofocus"] = True
-    context = {"run": run, **comments_context(run, form, action)}
+    context = {"run": run, **comments_context(request, run, form, action)}
     return render(request, "inbox/partials/_comments.html", context)
 
 
-def comments_context(run: Any, form: Form | None, action: str) -> dict[str, Any]:
+def comments_context(
+    request: HtmxRequest,
+    run: Any,
+    form: Form | None,
+    action: str,
+    viewer: visibility.Viewer | None = None,
+) -> dict[str, Any]:
+    """The comments `request.user` (as `viewer`, when known) may read, and the form to
+    add one."""
+    viewer = viewer or visibility.viewer_of(request.user, run)
     return {
-        "comments": run_context.comments_of(run, version_definition(run.version)),
-        "comment_form": form or CommentForm(),
+        "comments": run_context.comments_of(run, version_definition(run.version), viewer),
+        "comment_form": form or CommentForm(author=request.user),
         "comment_action": action,
+        "viewer": viewer,
     }
 
 

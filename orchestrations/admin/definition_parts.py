@@ -22,7 +22,8 @@ class DecisionOutcomeInline(NarrowedToVersion, DraftOnlyInline):
 
 class FormFieldInline(DraftOnlyInline):
     model = FormField
-    fields = ["position", "key", "label", "type", "required", "choices", "default", "help_text"]
+    fields = ["position", "key", "label", "type", "required", "choices", "default", "help_text",
+              "visibility"]  # fmt: skip
     show_change_link = False
 
 
@@ -54,7 +55,7 @@ class StepAdmin(VersionPartAdmin):
     list_select_related = ["version__orchestration", "stage"]
     search_fields = ["name", "key", "stage__name", "version__orchestration__name"]
     autocomplete_fields = ["assignee_user", "assignee_group"]
-    filter_horizontal = ["start_after"]
+    filter_horizontal = ["start_after", "visibility_groups"]
     fieldsets = [
         (
             None,
@@ -83,6 +84,7 @@ class StepAdmin(VersionPartAdmin):
             "Background",
             {"fields": ["action", "action_inputs", "retry_max_attempts", "retry_backoff_seconds"]},
         ),
+        ("Who sees its answers", {"fields": ["visibility", "visibility_groups"]}),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Step | None = None) -> list[str]:
@@ -108,7 +110,8 @@ class InputVariableAdmin(VersionPartAdmin):
 
 @admin.register(FormField)
 class FormFieldAdmin(DraftOnly, admin.ModelAdmin):
-    list_display = ["key", "label", "type", "required", "form", "form_version"]
+    list_display = ["key", "label", "type", "required", "visibility", "form", "form_version"]
+    filter_horizontal = ["visibility_groups"]
     list_filter = ["type", "form__version__orchestration", "form__version__status"]
     list_select_related = ["form__version__orchestration"]
     search_fields = ["key", "label", "form__name"]

@@ -96,14 +96,16 @@ class DelegationAdmin(admin.ModelAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(ReadOnlyAdmin):
-    list_display = ["excerpt", "author_name", "run_link", "work_item_link", "created_at"]
-    list_filter = ["run__orchestration", "created_at"]
+    list_display = ["excerpt", "author_name", "shared", "run_link", "work_item_link", "created_at"]
+    list_filter = ["run__orchestration", "shared", "created_at"]
     list_select_related = ["author", "run__orchestration", "work_item"]
     search_fields = ["body", "author__username", "author__first_name", "author__last_name",
                      "run__record_label"]  # fmt: skip
     search_help_text = "Text, author, or the run's record."
     date_hierarchy = "created_at"
-    fields = readonly_fields = ("run_link", "work_item_link", "author_name", "created_at", "body")
+    fields = readonly_fields = (
+        "run_link", "work_item_link", "author_name", "created_at", "shared", "body",
+    )  # fmt: skip
     author_name = person_column("author", "author")
 
     @admin.display(description="comment")

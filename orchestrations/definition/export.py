@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.utils.duration import duration_iso_string
 
-from ..models import DecisionOutcome, Step, Version
-from ..models.choices import AssigneeType, StartWhen, TriggerType
+from ..models import DecisionOutcome, FormField, Step, Version
+from ..models.choices import AssigneeType, StartWhen, TriggerType, Visibility
 from .free_form import ordered_inputs, sorted_keys
 from .schema import END, FORMAT, STAGE_START
 
@@ -32,6 +33,7 @@ def export_definition(version: Version) -> dict[str, Any]:
         outcomes.setdefault(outcome.stage_id, []).append(outcome)
     stages = version.stages.select_related("default_target", "fault_target")
     forms = version.forms.prefetch_related("fields").order_by("pk")
+    _with_teams([*steps, *(spec for form in forms for spec in form.fields.all())])
     return {
         "format": FORMAT,
         "key": orchestration.key,
@@ -45,7 +47,7 @@ def export_definition(version: Version) -> dict[str, Any]:
             {
                 "key": form.key,
                 "name": form.name,
-                "fields": [_field(spec) for spec in form.fields.all()],
+                "fields": [_form_field(spec) for spec in form.fields.all()],
             }
             for form in forms
         ],
@@ -100,6 +102,28 @@ def _field(spec: Any) -> dict[str, Any]:
     }
 
 
+def _form_field(spec: FormField) -> dict[str, Any]:
+    return {
+        **_field(spec),
+        "visibility": spec.visibility or None,
+        "visibility_groups": _group_names(spec.visibility, spec.visibility_groups.all()),
+    }
+
+
+def _with_teams(parts: list[Any]) -> None:
+    """Fetch the teams of the parts whose visibility names some, in one query each for
+    steps and fields (and none when no part does)."""
+    for model in (Step, FormField):
+        named = [p for p in parts if isinstance(p, model) and p.visibility == Visibility.GROUPS]
+        if named:
+            prefetch_related_objects(named, "visibility_groups")
+
+
+def _group_names(visibility: str, groups: Any) -> list[str]:
+    """The teams of a "groups" visibility, by name, sorted (none for another one)."""
+    return sorted(group.name for group in groups) if visibility == Visibility.GROUPS else []
+
+
 def _step(step: Step) -> dict[str, Any]:
     return {
         "key": step.key,
@@ -112,6 +136,8 @@ def _step(step: Step) -> dict[str, Any]:
         "assignee": _assignee(step),
         "due_in": duration_iso_string(step.due_in) if step.due_in is not None else None,
         "email": {"subject": step.email_subject, "body": step.email_body},
+        "visibility": step.visibility,
+        "visibility_groups": _group_names(step.visibility, step.visibility_groups.all()),
         "action": step.action or None,
         "inputs": ordered_inputs(step.action or None, step.action_inputs or {}),
         "retry": {

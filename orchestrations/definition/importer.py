@@ -103,10 +103,13 @@ class _Writer:
             form = Form.objects.create(
                 version=self.version, key=form_data["key"], name=form_data["name"]
             )
-            FormField.objects.bulk_create(
-                FormField(form=form, **_field_kwargs(i, spec))
+            fields = FormField.objects.bulk_create(
+                FormField(form=form, visibility=spec["visibility"] or "", **_field_kwargs(i, spec))
                 for i, spec in enumerate(form_data["fields"])
             )
+            for field, spec in zip(fields, form_data["fields"], strict=True):
+                if spec["visibility_groups"]:
+                    field.visibility_groups.set(_groups(spec["visibility_groups"]))
             self.forms[form.key] = form
         for i, stage_data in enumerate(definition["stages"]):
             self.stages[stage_data["key"]] = Stage.objects.create(
@@ -130,6 +133,12 @@ class _Writer:
                     self.steps[step_data["key"]].start_after.set(waited)
 
     def step(self, stage: Stage, position: int, data: dict[str, Any]) -> Step:
+        step = self._step(stage, position, data)
+        if data["visibility_groups"]:
+            step.visibility_groups.set(_groups(data["visibility_groups"]))
+        return step
+
+    def _step(self, stage: Stage, position: int, data: dict[str, Any]) -> Step:
         start = data["start"] if isinstance(data["start"], dict) else {}
         if data["start"] == STAGE_START or not start:
             start_when = StartWhen.STAGE_START
@@ -159,6 +168,7 @@ class _Writer:
             due_in=parse_duration(data["due_in"]) if data["due_in"] else None,
             email_subject=data["email"]["subject"],
             email_body=data["email"]["body"],
+            visibility=data["visibility"],
             action=data["action"] or "",
             action_inputs=data["inputs"],
             retry_max_attempts=data["retry"]["max_attempts"],
@@ -182,6 +192,11 @@ class _Writer:
         stage.default_target = self.stages.get(default) if default not in (None, END) else None
         stage.fault_target = self.stages.get(data["on_error"] or "")
         stage.save(update_fields=["default_ends_run", "default_target", "fault_target"])
+
+
+def _groups(names: list[str]) -> list[Group]:
+    """The teams named that exist (a draft copied with problems keeps the others out)."""
+    return list(Group.objects.filter(name__in=names))
 
 
 def _user(username: str | None) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.dateparse import parse_duration
 from django.utils.duration import duration_iso_string
 
-from ..models.choices import FieldType, StepKind, TriggerOn, TriggerType
+from ..models.choices import FieldType, StepKind, TriggerOn, TriggerType, Visibility
 from .free_form import ordered_inputs, sorted_keys
 from .problems import Problem, child
 
@@ -78,6 +78,11 @@ FIELD = {
     "help": text(max_length=500),
     "default": Key(ANY, None),
 }
+# A form field may say who sees its answer (null: as the step that shows the form).
+FORM_FIELD = FIELD | {
+    "visibility": Key((str, NULL), None),
+    "visibility_groups": Key((list,), []),
+}
 FORM = {"key": required_text(64), "name": required_text(), "fields": Key((list,), [])}
 EMPTY_DECISION: dict[str, Any] = {"outcomes": [], "default": None}
 STAGE = {
@@ -102,6 +107,8 @@ STEP = {
     "assignee": Key((dict, NULL), None),
     "due_in": Key((str, NULL), None),
     "email": Key((dict,), {"subject": "", "body": ""}),
+    "visibility": Key((str,), Visibility.MEMBERS.value),
+    "visibility_groups": Key((list,), []),
     "action": Key((str, NULL), None, max_length=100),
     "inputs": Key((dict,), {}),
     "retry": Key((dict,), {"max_attempts": 3, "backoff_seconds": 30}),
@@ -224,18 +231,47 @@ class Shape:
                 )
         return {"type": TriggerType.MANUAL.value}
 
-    def field(self, value: Any, path: str) -> dict[str, Any]:
-        spec = self.object(value, path, FIELD)
+    def field(self, value: Any, path: str, keys: dict[str, Key] = FIELD) -> dict[str, Any]:
+        spec = self.object(value, path, keys)
         spec["default"] = sorted_keys(spec["default"])
         self.key(spec, path)
         self.choice(spec, path, "type", FieldType.values)
         return spec
 
+    def form_field(self, value: Any, path: str) -> dict[str, Any]:
+        spec = self.field(value, path, FORM_FIELD)
+        self.visibility(spec, path)
+        return spec
+
     def form(self, value: Any, path: str) -> dict[str, Any]:
         form = self.object(value, path, FORM)
         self.key(form, path)
-        form["fields"] = self.items(form["fields"], child(path, "fields"), self.field)
+        form["fields"] = self.items(form["fields"], child(path, "fields"), self.form_field)
         return form
+
+    def visibility(self, obj: dict[str, Any], path: str) -> None:
+        """`visibility` and its teams, in canonical form: the teams' names sorted, and
+        none unless the visibility is "groups" (a field's null follows its step)."""
+        self.choice(obj, path, "visibility", Visibility.values)
+        groups_path = child(path, "visibility_groups")
+        names = []
+        for i, name in enumerate(obj["visibility_groups"]):
+            if isinstance(name, str):
+                names.append(name)
+            else:
+                self.problem(child(groups_path, i), "Must be a team's name.")
+        if len(set(names)) < len(names):
+            self.problem(groups_path, "Teams repeat.")
+        if obj["visibility"] == Visibility.GROUPS:
+            if not names:
+                self.problem(groups_path, 'Name at least one team for "groups".')
+            obj["visibility_groups"] = sorted(set(names))
+            return
+        if names:
+            self.problems.append(
+                Problem(groups_path, 'Ignored: the visibility is not "groups".', "warning")
+            )
+        obj["visibility_groups"] = []
 
     def stage(self, value: Any, path: str) -> dict[str, Any]:
         stage = self.object(value, path, STAGE)
@@ -263,6 +299,9 @@ class Shape:
             step["assignee"] = self.one_of(step["assignee"], child(path, "assignee"), ASSIGNEE)
         step["due_in"] = self.duration(step["due_in"], child(path, "due_in"))
         step["email"] = self.object(step["email"], child(path, "email"), EMAIL)
+        self.visibility(step, path)
+        if step["visibility"] is None:  # not one of the choices (reported): the default
+            step["visibility"] = STEP["visibility"].default
         step["inputs"] = ordered_inputs(step["action"], step["inputs"])
         retry = step["retry"] = self.object(step["retry"], child(path, "retry"), RETRY)
         for name, low, high in (("max_attempts", 1, 100), ("backoff_seconds", 0, 86400)):

@@ -3,8 +3,8 @@
 `validate_definition` checks the limits first (limits.py: size, nesting, characters
 that cannot be stored; a definition past them is checked no further), then the shape
 (schema.py), keys, references to forms, people, groups, actions, models and stages,
-field values, conditions and templates (expressions.py), and the stage graph
-(graph.py).
+field values, conditions and templates (expressions.py), emails that participants
+read (sharing.py), and the stage graph (graph.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .graph import check_graph
 from .limits import check_limits
 from .problems import Problem, child, stage_paths, step_paths
 from .schema import END, describe, normalize
+from .sharing import check_sharing
 
 # Action input type → (JSON types a value written in the file may have, in words).
 LITERAL_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
@@ -57,6 +58,7 @@ def check_definition(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
     if definition is not None:
         References(definition, problems).check()
         check_expressions(definition, problems)
+        check_sharing(definition, problems)
         check_graph(definition, problems)
     return definition, problems
 
@@ -98,6 +100,7 @@ class References:
             self.step(step, stage, path)
         for path, stage in stage_paths(definition):
             self.targets(stage, path)
+        self.visibility_groups()
 
     def unique(self, what: str, items: list[tuple[str, dict[str, Any]]], scope: str = "") -> None:
         seen: dict[str, str] = {}
@@ -210,6 +213,28 @@ class References:
         elif "group" in assignee and not Group.objects.filter(name=assignee["group"]).exists():
             hint = did_you_mean(assignee["group"], Group.objects.values_list("name", flat=True))
             self.problem(child(path, "group"), f"No group '{assignee['group']}'.{hint}")
+
+    def visibility_groups(self) -> None:
+        """The teams that steps and form fields share their answers with exist (one query
+        for all of them)."""
+        named: list[tuple[str, str]] = [
+            (child(path, "visibility_groups"), name)
+            for path, step, _ in step_paths(self.definition)
+            for name in step["visibility_groups"]
+        ]
+        for i, form in enumerate(self.definition["forms"]):
+            for j, spec in enumerate(form["fields"]):
+                path = child(child(child("$.forms", i), "fields"), j)
+                where = child(path, "visibility_groups")
+                named += [(where, name) for name in spec["visibility_groups"]]
+        if not named:
+            return
+        found = Group.objects.filter(name__in={name for _, name in named})
+        known = set(found.values_list("name", flat=True))
+        for path, name in named:
+            if name not in known:
+                hint = did_you_mean(name, Group.objects.values_list("name", flat=True))
+                self.problem(path, f"No group '{name}'.{hint}")
 
     def action(self, name: str, inputs: dict[str, Any], path: str) -> None:
         try:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..fields import FieldDef, field_def
 from ..models import Version
-from ..models.choices import StepKind
+from ..models.choices import StepKind, Visibility
 
 END = "end"  # a decision target that ends the run
 
@@ -51,6 +51,9 @@ class StepDef:
     action_inputs: dict[str, Any]
     retry_max_attempts: int
     retry_backoff_seconds: int
+    # Who sees its answers later (orchestrations.visibility).
+    visibility: str = Visibility.MEMBERS
+    visibility_group_ids: frozenset[int] = frozenset()
 
     @property
     def is_interactive(self) -> bool:
@@ -103,6 +106,14 @@ class VersionDef:
     step_by_key: dict[str, StepDef] = field(default_factory=dict)
     step_by_id: dict[int, StepDef] = field(default_factory=dict)
 
+    def shares_with_teams(self) -> bool:
+        """Whether any answer is kept for named teams (a "groups" visibility)."""
+        return any(
+            step.visibility == Visibility.GROUPS
+            or any(spec.visibility == Visibility.GROUPS for spec in step.fields)
+            for step in self.step_by_id.values()
+        )
+
     def next_stage(self, stage_key: str) -> StageDef | None:
         keys = [s.key for s in self.stages]
         index = keys.index(stage_key) + 1
@@ -130,15 +141,22 @@ def clear_definition_cache() -> None:
 def _load(version_id: int) -> VersionDef:
     version = Version.objects.prefetch_related(
         "inputs",
-        "forms__fields",
+        "forms__fields__visibility_groups",
         "stages__outcomes__target",
         "stages__default_target",
         "stages__fault_target",
         "steps__start_after",
+        "steps__visibility_groups",
     ).get(pk=version_id)
     forms = {
         form.pk: FormDef(
-            form.pk, form.key, form.name, tuple(field_def(f) for f in form.fields.all())
+            form.pk,
+            form.key,
+            form.name,
+            tuple(
+                field_def(f, visibility_group_ids=_group_ids(f.visibility_groups.all()))
+                for f in form.fields.all()
+            ),
         )
         for form in version.forms.all()
     }
@@ -164,6 +182,8 @@ def _load(version_id: int) -> VersionDef:
                 due_in=step.due_in,
                 email_subject=step.email_subject,
                 email_body=step.email_body,
+                visibility=step.visibility,
+                visibility_group_ids=_group_ids(step.visibility_groups.all()),
                 action=step.action,
                 action_inputs=step.action_inputs or {},
                 retry_max_attempts=max(step.retry_max_attempts, 1),
@@ -212,6 +232,10 @@ def _load(version_id: int) -> VersionDef:
             definition.step_by_key[step_def.key] = step_def
             definition.step_by_id[step_def.id] = step_def
     return definition
+
+
+def _group_ids(groups: Any) -> frozenset[int]:
+    return frozenset(group.pk for group in groups)
 
 
 def _variable_keys(version: Version, stages: list[StageDef]) -> tuple[str, ...]:

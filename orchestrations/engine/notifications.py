@@ -1,9 +1,16 @@
 """Emails about work and runs: composed inside the transaction, written to the outbox
-with it, sent after the commit."""
+with it, sent after the commit.
+
+A step's email text may read answers of earlier steps; each recipient gets it as they
+may see those answers (`orchestrations.visibility`): one email per group of recipients
+who see the same, where an answer one of them may not see is blank.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,11 +19,12 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.urls import NoReverseMatch, reverse
 
-from .. import outbox
-from ..conditions import ConditionError
+from .. import outbox, visibility
+from ..conditions import ConditionError, template_references
+from ..membership import is_outside_participant
 from ..models import OutboxKind, OutboxMessage, Run, WorkItem
 from .context import RunContext
-from .definition import StepDef
+from .definition import StepDef, version_definition
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -41,23 +49,32 @@ def absolute_url(names: list[str], *args: Any) -> str:
     return settings.SITE_URL
 
 
-def recipients_of(item: WorkItem) -> list[str]:
+def recipients_of(item: WorkItem) -> dict[int, str]:
+    """The people told about `item`, by id: its assignee, or every active member of its
+    team queue; those without an address are left out."""
     if item.assignee_user_id:
-        email = item.assignee_user.email if item.assignee_user else ""
-        return [email] if email else []
+        user = item.assignee_user
+        return {user.pk: user.email} if user is not None and user.email else {}
     if item.assignee_group_id:
-        return list(
-            User.objects.filter(groups=item.assignee_group_id, is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    return []
+        members = User.objects.filter(groups=item.assignee_group_id, is_active=True)
+        return dict(members.exclude(email="").values_list("pk", "email"))
+    return {}
 
 
 def notify_assignment(
     item: WorkItem, step: StepDef, context: RunContext, *, reason: str = ""
 ) -> None:
     """Tell the assignee (every member of a team queue) that work is waiting."""
+    recipients = recipients_of(item)
+    templates = (step.email_subject, step.email_body)
+    for addresses, seen in audiences(item.run, context, templates, recipients):
+        subject, body = _assignment_email(item, step, seen, reason)
+        send_after_commit(addresses, subject, body, run=item.run)
+
+
+def _assignment_email(
+    item: WorkItem, step: StepDef, context: RunContext, reason: str
+) -> tuple[str, str]:
     default_subject = f"New work: {step.name} ({item.run.orchestration.name})"
     subject = _render(step.email_subject, context) or default_subject
     lines = [
@@ -69,18 +86,61 @@ def notify_assignment(
     if custom and reason:  # the admin's text, then why this came to you (e.g. you cover)
         custom = f"{custom}\n\n{reason}"
     body = custom or "\n".join(line for line in lines if line)
-    body = f"{body}\n\nOpen it: {work_item_url(item)}"
-    send_after_commit(recipients_of(item), subject, body, run=item.run)
+    return subject, f"{body}\n\nOpen it: {work_item_url(item)}"
+
+
+def audiences(
+    run: Run, context: RunContext, templates: Iterable[str], recipients: dict[int, str]
+) -> list[tuple[list[str], RunContext]]:
+    """The recipients (id → address) grouped by what they may see of the answers the
+    `templates` read, each group with the run's context as they see it. Texts that read
+    no answers go to everybody at once, at no cost."""
+    read = _steps_read(templates)
+    if not read or not recipients:
+        return [(list(recipients.values()), context)]
+    definition = version_definition(run.version)
+    steps = context.namespaces["steps"]
+    groups: dict[tuple[Any, ...], tuple[list[str], RunContext]] = {}
+    for user_id, viewer in visibility.viewers_of(recipients, run).items():
+        seen = visibility.seen_steps(viewer, definition, steps, only=read)
+        hidden = tuple(
+            (key, name) for key in sorted(seen) for name, v in seen[key].items() if v is None
+        )
+        if hidden not in groups:
+            namespaces = {**context.namespaces, "steps": {**steps, **seen}}
+            groups[hidden] = ([], dataclasses.replace(context, namespaces=namespaces))
+        groups[hidden][0].append(recipients[user_id])
+    return list(groups.values())
+
+
+def _steps_read(templates: Iterable[str]) -> set[str]:
+    """The keys of the steps whose outputs the templates read (none for a broken
+    template: it falls back to the default text for everybody)."""
+    read: set[str] = set()
+    for text in templates:
+        try:
+            paths = template_references(text) if text else []
+        except ConditionError:
+            continue
+        read.update(path[1] for path in paths if len(path) > 1 and path[0] == "steps")
+    return read
 
 
 def notify_run_error(run: Run, message: str) -> None:
-    """Tell the run's starter and the support staff that a run stopped on an error."""
+    """Tell the run's starter and the support staff that a run stopped on an error. A
+    starter who is an outside participant is told that it stopped, not the error (the
+    staff's business, and it may quote the definition)."""
     recipients = list(settings.SUPPORT_EMAILS)
-    if run.started_by and run.started_by.email:
-        recipients.append(run.started_by.email)
+    starter = run.started_by
+    outside = is_outside_participant(starter)
+    if starter and starter.email and not outside:
+        recipients.append(starter.email)
     subject = f"Run stopped on an error: {run}"
     body = f"{run} stopped on an error:\n\n{message}\n\nSee it: {run_url(run)}"
     send_after_commit(recipients, subject, body, run=run)
+    if starter and starter.email and outside:
+        body = f"{run} is held up; support staff have been told.\n\nSee it: {run_url(run)}"
+        send_after_commit([starter.email], f"Your request is held up: {run}", body, run=run)
 
 
 def send_after_commit(

@@ -1,4 +1,4 @@
-from .choices import FieldType
+from .choices import FieldType, Visibility
 from .definitions import DecisionOutcome, Orchestration, Stage, Step, Version
 from .events import RunEvent
 from .forms import Form, FormField, InputVariable
@@ -26,5 +26,6 @@ __all__ = [
     "Step",
     "StepRun",
     "Version",
+    "Visibility",
     "WorkItem",
 ]

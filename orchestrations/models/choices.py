@@ -43,3 +43,12 @@ class AssigneeType(models.TextChoices):
     USER = "user", "A user"
     GROUP = "group", "A team queue"
     EXPRESSION = "expression", "An expression"
+
+
+class Visibility(models.TextChoices):
+    """Who sees a step's answers later (besides support staff, and whoever gave them):
+    the rule is `orchestrations.visibility`."""
+
+    PARTICIPANTS = "participants", "Members and the run's participants"
+    MEMBERS = "members", "Members only"
+    GROUPS = "groups", "Only the teams named"

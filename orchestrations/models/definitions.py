@@ -19,7 +19,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from ..exceptions import VersionLockedError
 from ..status import VersionStatus
-from .choices import AssigneeType, StartWhen, StepKind, TriggerOn, TriggerType
+from .choices import AssigneeType, StartWhen, StepKind, TriggerOn, TriggerType, Visibility
 
 key_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*$",
@@ -256,6 +256,17 @@ class Step(VersionPart):
     due_in = models.DurationField(null=True, blank=True)
     email_subject = models.CharField(max_length=300, blank=True)
     email_body = models.TextField(blank=True)
+    visibility = models.CharField(
+        "who sees its answers",
+        max_length=16,
+        choices=Visibility.choices,
+        default=Visibility.MEMBERS,
+        help_text="Who sees the step's answers later (support staff, and whoever gave them, "
+        "always do).",
+    )
+    visibility_groups = models.ManyToManyField(
+        Group, blank=True, related_name="+", help_text="The teams, when only they see them."
+    )
 
     action = models.CharField(max_length=100, blank=True)
     action_inputs = models.JSONField(default=dict, blank=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group
 from django.db import models
 
-from .choices import FieldType
+from .choices import FieldType, Visibility
 from .definitions import Version, VersionPart, key_field
 
 
@@ -58,6 +59,18 @@ class Form(VersionPart):
 
 class FormField(FieldSpec):
     form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="fields")
+    # Empty: as the step that shows the form says. A field may share the one answer an
+    # applicant should see from a step whose other answers stay with the staff.
+    visibility = models.CharField(
+        "who sees the answer",
+        max_length=16,
+        choices=Visibility.choices,
+        blank=True,
+        help_text="Empty: as its step says.",
+    )
+    visibility_groups = models.ManyToManyField(
+        Group, blank=True, related_name="+", help_text="The teams, when only they see it."
+    )
 
     class Meta(FieldSpec.Meta):
         constraints = [

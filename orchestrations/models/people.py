@@ -65,6 +65,11 @@ class Comment(models.Model):
     )
     author = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     body = models.TextField()
+    # Internal comments are for members; shared ones also for the run's outside
+    # participants (whose own comments are always shared).
+    shared = models.BooleanField(
+        default=False, help_text="Shown to the run's outside participants too."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -68,6 +68,8 @@ def post_data(step, **changes):
         "start_after": [s.pk for s in step.start_after.all()],
         "start_condition": step.start_condition,
         "exit_condition": step.exit_condition,
+        "visibility": step.visibility,
+        "visibility_groups": [g.pk for g in step.visibility_groups.all()],
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}

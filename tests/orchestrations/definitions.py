@@ -52,7 +52,7 @@ def small_definition(**top: Any) -> dict[str, Any]:
 
 def _step(key: str, **options: Any) -> dict[str, Any]:
     """A step with every key, in canonical order (as an export writes it)."""
-    step = {
+    step: dict[str, Any] = {
         "key": key,
         "name": key.replace("_", " ").capitalize(),
         "type": "interactive",
@@ -63,6 +63,8 @@ def _step(key: str, **options: Any) -> dict[str, Any]:
         "assignee": None,
         "due_in": None,
         "email": {"subject": "", "body": ""},
+        "visibility": "members",
+        "visibility_groups": [],
         "action": None,
         "inputs": {},
         "retry": {"max_attempts": 3, "backoff_seconds": 30},
@@ -71,7 +73,7 @@ def _step(key: str, **options: Any) -> dict[str, Any]:
     return {**step, **options}
 
 
-def _field(key: str, type: str, **options: Any) -> dict[str, Any]:
+def _input(key: str, type: str, **options: Any) -> dict[str, Any]:
     spec = {
         "key": key,
         "label": key.replace("_", " ").capitalize(),
@@ -82,6 +84,11 @@ def _field(key: str, type: str, **options: Any) -> dict[str, Any]:
         "default": None,
     }
     return {**spec, **options}
+
+
+def _field(key: str, type: str, **options: Any) -> dict[str, Any]:
+    """A form field: an input's keys, then who sees its answer (null: as its step)."""
+    return {**_input(key, type), "visibility": None, "visibility_groups": [], **options}
 
 
 RICH: dict[str, Any] = {
@@ -98,9 +105,9 @@ RICH: dict[str, Any] = {
     "allow_concurrent_runs": True,
     "max_stage_visits": 5,
     "inputs": [
-        _field("csm", "text", label="CSM", help="Who looks after the account"),
-        _field("tier", "choice", required=True, choices=["standard", "gold"], default="gold"),
-        _field("seats", "number", default=10),
+        _input("csm", "text", label="CSM", help="Who looks after the account"),
+        _input("tier", "choice", required=True, choices=["standard", "gold"], default="gold"),
+        _input("seats", "number", default=10),
     ],
     "forms": [
         {
@@ -119,11 +126,17 @@ RICH: dict[str, Any] = {
             "key": "review",
             "name": "Review",
             "fields": [
-                _field("approved", "yes_no", default=False),
-                _field("decision", "choice", required=True, choices=["ok", "more_info", "no"]),
+                _field("approved", "yes_no", default=False, visibility="members"),
+                _field(
+                    "decision",
+                    "choice",
+                    required=True,
+                    choices=["ok", "more_info", "no"],
+                    visibility="participants",
+                ),
                 _field("modules", "multi_choice", choices=["crm", "billing"], default=["crm"]),
                 _field("contact", "email", default="ops@example.com"),
-                _field("portal", "url"),
+                _field("portal", "url", visibility="groups", visibility_groups=["Sales"]),
             ],
         },
     ],
@@ -144,6 +157,7 @@ RICH: dict[str, Any] = {
                         "subject": "Kickoff with {{ record.name }}",
                         "body": "Please call {{ record.name }} ({{ vars.tier }} tier).",
                     },
+                    visibility="participants",
                 ),
                 _step(
                     "packet",
@@ -179,6 +193,8 @@ RICH: dict[str, Any] = {
                     form="review",
                     assignee={"expression": "record.owner"},
                     due_in="P1DT00H00M00S",
+                    visibility="groups",
+                    visibility_groups=["Sales"],
                 ),
             ],
             "decision": {

@@ -65,10 +65,11 @@ def test_export_writes_every_key_in_canonical_order(people):
     assert list(stage) == ["key", "name", "exit_condition", "steps", "decision", "on_error"]
     assert list(stage["steps"][0]) == [
         "key", "name", "type", "instructions", "start", "exit_condition", "form", "assignee",
-        "due_in", "email", "action", "inputs", "retry",
+        "due_in", "email", "visibility", "visibility_groups", "action", "inputs", "retry",
     ]  # fmt: skip
     assert list(exported["forms"][0]["fields"][0]) == [
-        "key", "label", "type", "required", "choices", "help", "default",
+        "key", "label", "type", "required", "choices", "help", "default", "visibility",
+        "visibility_groups",
     ]  # fmt: skip
     assert json.loads(json.dumps(exported)) == exported
 
@@ -82,7 +83,7 @@ def test_omitted_optional_keys_take_their_defaults(people):
     assert exported["inputs"] == []
     assert exported["forms"][0]["fields"][0] == {
         "key": "notes", "label": "Notes", "type": "text", "required": False,
-        "choices": [], "help": "", "default": None,
+        "choices": [], "help": "", "default": None, "visibility": None, "visibility_groups": [],
     }  # fmt: skip
     stage = exported["stages"][0]
     assert stage["exit_condition"] == ""
@@ -99,6 +100,8 @@ def test_omitted_optional_keys_take_their_defaults(people):
         "assignee": {"group": "Sales"},
         "due_in": "P1DT00H00M00S",
         "email": {"subject": "", "body": ""},
+        "visibility": "members",
+        "visibility_groups": [],
         "action": None,
         "inputs": {},
         "retry": {"max_attempts": 3, "backoff_seconds": 30},
