@@ -11,11 +11,8 @@ so a URL naming somebody else's item or run answers 404.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Any
 
-from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import CharField, Q, Subquery
@@ -26,9 +23,9 @@ from django.utils import timezone
 from orchestrations.engine.work_items import REASSIGN_PERMISSION
 from orchestrations.models import Delegation, Orchestration, Run, WorkItem
 from orchestrations.models.choices import TriggerType
+from orchestrations.records import START_PERMISSION, owner_fields
 from orchestrations.status import OPEN_WORK_ITEM_STATUSES, VersionStatus, WorkItemStatus
 
-START_PERMISSION = "orchestrations.add_run"
 DESIGN_PERMISSION = "orchestrations.change_orchestration"
 VIEW_RUNS_PERMISSION = "orchestrations.view_run"
 
@@ -141,23 +138,6 @@ def owned_records(user: Any) -> Q:
         content_type = ContentType.objects.get_for_model(model)
         condition |= Q(record_type=content_type, record_id__in=Subquery(owned))
     return condition
-
-
-@lru_cache(maxsize=1)
-def owner_fields() -> tuple[tuple[type[models.Model], str], ...]:
-    """(model, field) pairs naming who owns a record: the field a model names in
-    `handoff_owner_field`, else a foreign key to users called `owner`."""
-    user_model = get_user_model()
-    found = []
-    for model in apps.get_models():
-        name = getattr(model, "handoff_owner_field", None)
-        if name is None:
-            field = next((f for f in model._meta.fields if f.name == "owner"), None)
-            if field is not None and field.related_model is user_model:
-                name = "owner"
-        if name:
-            found.append((model, name))
-    return tuple(found)
 
 
 def startable_orchestrations(user: Any) -> models.QuerySet[Orchestration]:
