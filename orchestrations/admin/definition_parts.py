@@ -22,7 +22,8 @@ class DecisionOutcomeInline(NarrowedToVersion, DraftOnlyInline):
 
 class FormFieldInline(DraftOnlyInline):
     model = FormField
-    fields = ["position", "key", "label", "type", "required", "choices", "default", "help_text"]
+    fields = ["position", "key", "label", "type", "required", "choices", "default", "min_value",
+              "max_value", "help_text"]  # fmt: skip
     show_change_link = False
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from ..conditions import ConditionError
 from ..exceptions import AssigneeError
 from ..models.choices import AssigneeType
+from ..naming import person_named
 from .context import RunContext
 from .definition import StepDef
 
@@ -51,14 +52,10 @@ def _from_value(value: Any, step: StepDef) -> tuple[Any, Group | None]:
         if user:
             return user, None
     if isinstance(value, str) and value.strip():
-        name = value.strip()
-        user = (
-            User.objects.filter(is_active=True, username=name).first()
-            or User.objects.filter(is_active=True, email__iexact=name).first()
-        )
+        user = person_named(value)
         if user:
             return user, None
-        group = Group.objects.filter(name=name).first()
+        group = Group.objects.filter(name=value.strip()).first()
         if group:
             return None, group
     expression = step.assignee_expression

@@ -245,7 +245,7 @@ def test_trigger_and_inputs_changes() -> None:
 
     assert [(c.label, c.old_text, c.new_text) for c in diff.settings] == [
         ("Trigger", "started by hand", "a record is saved"),
-        ("Trigger model", "—", "demo.Account"),
+        ("Record model", "—", "demo.Account"),
         ("Starts on", "—", "both"),
         ("Start condition", "—", "(empty)"),
     ]

@@ -80,6 +80,8 @@ def _field(key: str, type: str, **options: Any) -> dict[str, Any]:
         "choices": [],
         "help": "",
         "default": None,
+        "min": None,
+        "max": None,
     }
     return {**spec, **options}
 
@@ -89,6 +91,7 @@ RICH: dict[str, Any] = {
     "key": "customer_onboarding",
     "name": "Customer onboarding",
     "description": "From closed-won to live.",
+    "label": "Onboarding {{ record.name }} ({{ vars.tier }})",
     "trigger": {
         "type": "record",
         "model": "demo.Account",
@@ -98,9 +101,9 @@ RICH: dict[str, Any] = {
     "allow_concurrent_runs": True,
     "max_stage_visits": 5,
     "inputs": [
-        _field("csm", "text", label="CSM", help="Who looks after the account"),
+        _field("csm", "person", label="CSM", help="Who looks after the account"),
         _field("tier", "choice", required=True, choices=["standard", "gold"], default="gold"),
-        _field("seats", "number", default=10),
+        _field("seats", "number", default=10, min=1, max=10000),
     ],
     "forms": [
         {
@@ -110,7 +113,7 @@ RICH: dict[str, Any] = {
                 _field("notes", "text", required=True),
                 _field("agenda", "long_text", help="What we covered"),
                 _field("attendees", "number", default=2),
-                _field("budget", "decimal", default="1500.50"),
+                _field("budget", "decimal", default="1500.50", min=0),
                 _field("start_date", "date", default="2030-01-31"),
                 _field("call_at", "datetime"),
             ],

@@ -58,7 +58,7 @@ def test_export_import_export_of_a_rich_definition_is_identical(people):
 def test_export_writes_every_key_in_canonical_order(people):
     exported = export_definition(import_definition(small_definition()))
     assert list(exported) == [
-        "format", "key", "name", "description", "trigger", "allow_concurrent_runs",
+        "format", "key", "name", "description", "label", "trigger", "allow_concurrent_runs",
         "max_stage_visits", "inputs", "forms", "stages",
     ]  # fmt: skip
     stage = exported["stages"][0]
@@ -68,7 +68,7 @@ def test_export_writes_every_key_in_canonical_order(people):
         "due_in", "email", "action", "inputs", "retry",
     ]  # fmt: skip
     assert list(exported["forms"][0]["fields"][0]) == [
-        "key", "label", "type", "required", "choices", "help", "default",
+        "key", "label", "type", "required", "choices", "help", "default", "min", "max",
     ]  # fmt: skip
     assert json.loads(json.dumps(exported)) == exported
 
@@ -76,13 +76,14 @@ def test_export_writes_every_key_in_canonical_order(people):
 def test_omitted_optional_keys_take_their_defaults(people):
     exported = export_definition(import_definition(small_definition()))
     assert exported["description"] == ""
+    assert exported["label"] == ""
     assert exported["trigger"] == {"type": "manual"}
     assert exported["allow_concurrent_runs"] is False
     assert exported["max_stage_visits"] is None
     assert exported["inputs"] == []
     assert exported["forms"][0]["fields"][0] == {
         "key": "notes", "label": "Notes", "type": "text", "required": False,
-        "choices": [], "help": "", "default": None,
+        "choices": [], "help": "", "default": None, "min": None, "max": None,
     }  # fmt: skip
     stage = exported["stages"][0]
     assert stage["exit_condition"] == ""

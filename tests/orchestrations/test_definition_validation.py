@@ -198,7 +198,8 @@ EXPRESSION_CASES = [
     ("email subject template", _set([*STEP, "email"], {"subject": "Hi {{ vars.nme }}"}), f"{S}.email.subject", "nme"),
     ("email body template", _set([*STEP, "email"], {"body": "Hi {{ steps.write.nots }}"}), f"{S}.email.body", "has no output 'nots' (did you mean 'notes'?) at column 19"),
     ("action input template", _background(action="send_email", inputs={"to": ["{{ run.started_by.emial }}"], **EMAIL_INPUTS}), f"{S1}.inputs.to", "emial"),
-    ("manual trigger needs no model", _set(["trigger"], {"type": "manual", "model": "x", "condition": "x"}), None, None),
+    ("manual trigger needs no model", _set(["trigger"], {"type": "manual", "condition": "x"}), None, None),
+    ("manual trigger's record model", _set(["trigger"], {"type": "manual", "model": "demo.Acount"}), "$.trigger.model", "No model 'demo.Acount'. Did you mean 'demo.Account'?"),
 ]
 GRAPH_CASES = [
     ("no stages", _set(["stages"], []), "$.stages", "at least one stage"),
