@@ -73,7 +73,7 @@ def test_starting_a_run_stores_typed_variables_and_opens_the_run_page(loans, sal
     }
     assert WorkItem.objects.filter(step_run__run=run, assignee_group=sales).exists()
     followed = client.get(response["Location"])
-    assert f"Run #{run.pk} of Loans started." in followed.content.decode()
+    assert f"Started “Loans #{run.pk}”." in followed.content.decode()
 
 
 def test_invalid_values_come_back_next_to_their_fields_and_nothing_starts(loans):
