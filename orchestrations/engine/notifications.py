@@ -58,7 +58,7 @@ def notify_assignment(
     item: WorkItem, step: StepDef, context: RunContext, *, reason: str = ""
 ) -> None:
     """Tell the assignee (every member of a team queue) that work is waiting."""
-    default_subject = f"New work: {step.name} ({item.run.orchestration.name})"
+    default_subject = f"New work: {step.name} ({item.run.label or item.run.orchestration.name})"
     subject = _render(step.email_subject, context) or default_subject
     lines = [
         f"{step.name} is waiting for you in {item.run}.",
