@@ -96,6 +96,17 @@ def label_context(run: Run, definition: VersionDef) -> RunContext:
     return RunContext(namespaces, now=timezone.now())
 
 
+def start_context(run: Run, definition: VersionDef) -> RunContext:
+    """What a run will read as it starts, before it is saved: its record, variables
+    and itself; no step has completed yet. No query but the record's."""
+    context = label_context(run, definition)
+    context.namespaces["steps"] = {
+        step.key: dict.fromkeys([*step.output_types(), *STEP_META])
+        for step in definition.step_by_key.values()
+    }
+    return context
+
+
 def _variables(run: Run, definition: VersionDef) -> dict[str, Any]:
     variables = dict.fromkeys(definition.variable_keys)
     input_types = {i.key: i.type for i in definition.inputs}
@@ -127,4 +138,11 @@ def run_record(run: Run) -> Any:
     return cache["record"]
 
 
-__all__ = ["ConditionError", "RunContext", "label_context", "run_context", "run_record"]
+__all__ = [
+    "ConditionError",
+    "RunContext",
+    "label_context",
+    "run_context",
+    "run_record",
+    "start_context",
+]

@@ -15,10 +15,13 @@ from ..events import record_event
 from ..exceptions import HandoffError, NotAllowed, TransitionRefused
 from ..fields import clean_values
 from ..models import Orchestration, Run, StepRun, Version
+from ..models.choices import TriggerType
 from ..naming import person_name
 from ..status import RunStatus, StageRunStatus, StepRunStatus, VersionStatus, status_phrase
 from . import arguments
+from .assignees import unassignable_at_start
 from .background import apply_held_result, redispatch_parked
+from .context import start_context
 from .definition import VersionDef, version_definition
 from .labels import record_label, run_label
 from .locking import locked_run
@@ -49,8 +52,11 @@ def run_start(
     a second start raises `DuplicateRunError`, even when two starts race. A variable
     that is not an input is refused too: a `set_variables` step may set it later.
     A manual orchestration that names a record model needs a record of it, one that
-    `started_by` may pick (`orchestrations.records`). The run's label is made from
-    the version's label template before its first steps start, so their emails use it.
+    `started_by` may pick (`orchestrations.records`). A manual start whose first steps
+    could not be assigned (an input or a record that names nobody) is refused too,
+    before a run exists, each message under the input (or "record") it is about.
+    The run's label is made from the version's label template before its first steps
+    start, so their emails use it.
     """
     record = arguments.optional_instance(record, models.Model, argument="record")
     given = arguments.values({} if variables is None else variables, what="run's variables")
@@ -73,6 +79,12 @@ def run_start(
         run.record_id = str(record.pk)
         run.record_label = record_label(record)
         run.__dict__["_record_cache"] = {"record": record}
+    # Record-triggered runs start anyway: a run in error tells support, where a refusal
+    # would only be a line in a log.
+    manual = version.trigger_type == TriggerType.MANUAL
+    if manual and (problems := unassignable_at_start(definition, start_context(run, definition))):
+        raise ValidationError(problems)
+    if record is not None:
         note_record_model(type(record))
     with transaction.atomic(), outbox.collecting():
         try:
