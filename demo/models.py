@@ -77,9 +77,9 @@ class LoanApplication(models.Model):
     handoff_create_fields = ("applicant", "amount", "purpose")
 
     applicant_name = models.CharField(max_length=200, help_text="Filled in from the applicant.")
-    applicant = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # Required in forms (the applicant completes the application); null once their
+    # account is deleted.
+    applicant = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     amount = models.DecimalField(
         max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("1000"))]
     )
