@@ -157,6 +157,10 @@ class StartForms:
         """The record's kind, in words ("loan application")."""
         return str(self.model._meta.verbose_name) if self.model else ""
 
+    @property
+    def what_plural(self) -> str:
+        return str(self.model._meta.verbose_name_plural) if self.model else ""
+
     def results(self) -> RecordResults:
         return record_results(self.version, self.user, self.query, self.chosen)
 
@@ -173,8 +177,8 @@ class StartForms:
             self.picked = pickable_records(self.user, self.model).filter(pk=self.chosen).first()
         if self.picked is None:
             # One message whether it does not exist or is not this person's to pick.
-            how = " or create one" if self.can_create else ""
-            self.record_errors.append(f"Choose a {self.what} from the list{how}.")
+            how = ", or create one" if self.can_create else ""
+            self.record_errors.append(f"Choose one of the {self.what_plural} listed{how}.")
         return self.picked is not None
 
     def record(self) -> models.Model | None:

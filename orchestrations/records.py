@@ -91,8 +91,13 @@ def may_create(user: Any, model: type[models.Model]) -> bool:
     """Whether `user` may create a record of `model` on the Start page (when the
     orchestration allows it and the model names its fields)."""
     opts = model._meta
-    return bool(create_fields(model)) and _active(user) and (
-        user.has_perm(START_PERMISSION) or user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
+    return (
+        bool(create_fields(model))
+        and _active(user)
+        and (
+            user.has_perm(START_PERMISSION)
+            or user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
+        )
     )
 
 

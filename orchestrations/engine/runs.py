@@ -149,15 +149,13 @@ def _check_record(version: Version, record: models.Model | None, started_by: Any
     model = records.start_record_model(version)
     if model is None:
         return
-    what = model._meta.verbose_name
+    name, what = version.orchestration.name, model._meta.verbose_name
     if record is None:
-        raise ValidationError(
-            {"record": f"Runs of {version.orchestration.name} are about a {what}: choose one."}
-        )
+        raise ValidationError({"record": f"Choose the {what} this run of {name} is about."})
     if not isinstance(record, model):
         raise ValidationError(
-            {"record": f"Runs of {version.orchestration.name} are about a {what}, not a "
-             f"{record._meta.verbose_name}."}
+            {"record": f"Runs of {name} are about {model._meta.verbose_name_plural}, not "
+             f"{record._meta.verbose_name_plural}."}
         )  # fmt: skip
     if started_by is not None and not records.may_pick(started_by, record):
         raise NotAllowed(f"{person_name(started_by)} may not start a run about {record}.")
