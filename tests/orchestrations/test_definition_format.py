@@ -260,3 +260,26 @@ def test_import_command_reports_files_that_are_not_json(tmp_path):
         call_command("orchestration_import", str(path))
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("orchestration_import", str(tmp_path / "missing.json"))
+
+
+def test_import_command_refuses_a_label_that_reads_the_record_without_a_record_model(
+    people, tmp_path
+):
+    path = tmp_path / "label.json"
+    path.write_text(json.dumps(small_definition(label="Notes about {{ record.name }}")))
+    err = StringIO()
+    with pytest.raises(CommandError, match=r"1 error in .*label\.json; nothing was imported"):
+        call_command("orchestration_import", str(path), stderr=err)
+    assert "$.label: In the label: 'record' is not available here" in err.getvalue()
+    assert "the orchestration has no record model" in err.getvalue()
+    assert not Orchestration.objects.exists()
+
+    path.write_text(json.dumps(small_definition(
+        label="Notes about {{ record.name }}",
+        trigger={"type": "manual", "model": "demo.Account", "create": False},
+    )))  # fmt: skip
+    call_command("orchestration_import", str(path), stdout=StringIO())
+    version = Version.objects.get()
+    assert (version.label_template, version.trigger_model) == (
+        "Notes about {{ record.name }}", "demo.Account"
+    )  # fmt: skip
