@@ -144,10 +144,11 @@ class StartForms:
         self.creating = self.can_create and self.chosen == NEW
         self.create: forms.ModelForm | None = None
         if self.can_create and self.model is not None:
+            # Checked only when chosen; otherwise what was typed in it is shown again.
             self.create = record_create_form(self.model, data if self.creating else None)
-            if not self.creating and shown:
+            if not self.create.is_bound:
                 self.create.initial = {
-                    name: shown.get(f"{NEW}-{name}", "") for name in self.create.fields
+                    name: values.get(f"{NEW}-{name}", "") for name in self.create.fields
                 }
         self.record_errors: list[str] = []
         self.picked: models.Model | None = None

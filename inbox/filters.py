@@ -63,7 +63,7 @@ class SearchForm(forms.Form):
         required=False,
         max_length=100,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Record or run #", "autocomplete": "off"}
+            attrs={"type": "search", "placeholder": "Label, record or run #", "autocomplete": "off"}
         ),
     )
 

@@ -47,7 +47,7 @@ def run_start_page(request: HtmxRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and "find" not in request.POST:
         start = StartForms(version, request.user, data=request.POST)
         if start.is_valid() and (run := _start(request, orchestration, start)):
-            messages.success(request, f"Started “{run}”.")
+            messages.success(request, f"“{run}” started.")
             return redirect("inbox:run-detail", run.pk)
     else:
         start = StartForms(version, request.user, shown=request.POST or request.GET)

@@ -84,7 +84,7 @@ def test_lola_starts_a_loan_for_an_application_picked_with_the_keyboard(
     lola.get_by_role("button", name="Start run").click()
     label = "Vehicle loan for Dana Whitfield ($18000)"
     expect(lola.get_by_role("heading", level=1)).to_contain_text(label)
-    expect(lola.locator("#messages")).to_contain_text(f"Started “{label}”.")
+    expect(lola.locator("#messages")).to_contain_text(f"“{label}” started.")
     shoot(lola, "run page with its label")
     run = Run.objects.get(label=label)
     assert run.record == car

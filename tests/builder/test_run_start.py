@@ -78,7 +78,7 @@ def test_starting_a_run_stores_typed_variables_and_opens_the_run_page(loans, sal
     }
     assert WorkItem.objects.filter(step_run__run=run, assignee_group=sales).exists()
     followed = client.get(response["Location"])
-    assert f"Started “Loans #{run.pk}”." in followed.content.decode()
+    assert f"“Loans #{run.pk}” started." in followed.content.decode()
 
 
 def test_invalid_values_come_back_next_to_their_fields_and_nothing_starts(loans):
@@ -227,7 +227,7 @@ def test_a_picked_record_starts_a_run_about_it_with_its_label(applications):
     assert response["Location"] == reverse("inbox:run-detail", args=[run.pk])
     assert (run.record, run.label, run.started_by) == (car, "Vehicle loan for Dana Whitfield", user)
     assert (
-        "Started “Vehicle loan for Dana Whitfield”."
+        "“Vehicle loan for Dana Whitfield” started."
         in client.get(response["Location"]).content.decode()
     )
 
@@ -342,3 +342,17 @@ def test_the_type_ahead_is_for_starters_and_for_orchestrations_with_a_record_mod
 
     assert outsider.get(records_url(applications)).status_code == 403
     assert designer.get(records_url(loans)).status_code == 404
+
+
+def test_a_search_keeps_what_was_typed_for_a_new_record(applications):
+    client, _ = client_for("add_run")
+
+    html = client.post(
+        url(applications),
+        {"find": "1", "record": "new", "new-applicant": "dana", "new-amount": "7000", "term": "9"},
+    ).content.decode()
+
+    assert 'value="new" checked' in html
+    assert 'name="new-applicant" value="dana"' in html
+    assert 'name="new-amount" value="7000"' in html
+    assert "This field is required" not in html
