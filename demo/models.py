@@ -62,11 +62,11 @@ class Employee(models.Model):
 
 class LoanApplication(models.Model):
     class Purpose(models.TextChoices):
-        HOME_PURCHASE = "Home purchase"
-        REFINANCE = "Refinance"
-        HOME_IMPROVEMENT = "Home improvement"
-        VEHICLE = "Vehicle"
-        SMALL_BUSINESS = "Small business"
+        HOME_PURCHASE = "Home purchase", "Home purchase"
+        REFINANCE = "Refinance", "Refinance"
+        HOME_IMPROVEMENT = "Home improvement", "Home improvement"
+        VEHICLE = "Vehicle", "Vehicle"
+        SMALL_BUSINESS = "Small business", "Small business"
 
     # The applicant follows their application. A loan officer finds one on the Start
     # page by the applicant's name, username or email, or enters a new one there.
