@@ -94,7 +94,7 @@ class TriggerForm(EditorForm):
         fields["trigger_type"].choices = TriggerType.choices
         fields["trigger_on"].choices = TriggerOn.choices
         fields["trigger_on"].required = False
-        choices: list[Any] = [("", "— choose a model —"), *record_model_choices()]
+        choices: list[Any] = [("", "— none —"), *record_model_choices()]
         known = {value for _, group in choices[1:] for value, _ in group}
         if version.trigger_model and version.trigger_model not in known:
             choices.append((version.trigger_model, f"{version.trigger_model} (not installed)"))
@@ -130,8 +130,8 @@ class TriggerForm(EditorForm):
         if record:
             place = scopes.place_for(self.instance, setting=scopes.TRIGGER, trigger=trigger)
             check_errors(self, "trigger_condition", scopes.CONDITION, place.full)
-        else:
-            data["record_create"] = bool(model) and data.get("record_create", False)
+        # Only a manual start about a record can create one.
+        data["record_create"] = not record and bool(model) and data.get("record_create", False)
         place = scopes.place_for(self.instance, setting=scopes.LABEL, trigger=trigger)
         check_errors(self, "label_template", scopes.TEMPLATE, place)
         return data

@@ -344,3 +344,15 @@ def test_a_person_input_is_offered_for_inputs_not_for_form_fields(as_designer, d
 
     assert '<option value="person">Person</option>' in html
     assert '<option value="person">' not in fields
+
+
+def test_only_a_manual_trigger_with_a_model_creates_records(as_designer, draft):
+    as_designer.post(url(draft), trigger_data(record_create="on"), **HTMX)
+    assert not Version.objects.get(pk=draft.pk).record_create  # a record trigger
+
+    as_designer.post(
+        url(draft),
+        trigger_data(trigger_type="manual", trigger_model="", record_create="on"),
+        **HTMX,
+    )
+    assert not Version.objects.get(pk=draft.pk).record_create  # no model
