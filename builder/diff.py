@@ -152,8 +152,10 @@ SETTINGS = (
     ("Key", lambda d: d.get("key")),
     ("Name", lambda d: d.get("name")),
     ("Description", lambda d: d.get("description", "")),
+    ("Run label", lambda d: d.get("label", "")),
     ("Trigger", lambda d: _trigger_text(d.get("trigger") or {})),
-    ("Trigger model", lambda d: (d.get("trigger") or {}).get("model")),
+    ("Record model", lambda d: (d.get("trigger") or {}).get("model")),
+    ("New records on start", lambda d: (d.get("trigger") or {}).get("create", False)),
     ("Starts on", lambda d: (d.get("trigger") or {}).get("on")),
     ("Start condition", lambda d: (d.get("trigger") or {}).get("condition")),
     ("More than one open run per record", lambda d: d.get("allow_concurrent_runs", False)),
@@ -263,6 +265,8 @@ FIELD_SETTINGS = (
     ("Choices", lambda f: f.get("choices", [])),
     ("Help", lambda f: f.get("help", "")),
     ("Default", lambda f: f.get("default")),
+    ("Smallest value", lambda f: f.get("min")),
+    ("Largest value", lambda f: f.get("max")),
     ("Who sees the answer", lambda f: visibility_text(f, follows="as its step")),
 )
 

@@ -10,14 +10,16 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 
+from orchestrations import limits
 from orchestrations.fields import FieldDef, clean_values
 from orchestrations.models import Form, FormField, InputVariable
-from orchestrations.models.choices import FieldType, Visibility
+from orchestrations.models.choices import INPUT_ONLY_FIELD_TYPES, FieldType, Visibility
 
 from .keys import key_from
 from .storable import StorableTextForm
 
 CHOICE_TYPES = (FieldType.CHOICE, FieldType.MULTI_CHOICE)
+NUMBER_TYPES = (FieldType.NUMBER, FieldType.DECIMAL)
 
 
 class EditorForm(StorableTextForm, forms.ModelForm):
@@ -98,9 +100,26 @@ class FieldSpecForm(EditorForm):
         help_text="Optional; fits the type: 2030-01-31, yes or no, one of the choices "
         "(several separated by commas).",
     )
+    min_value = forms.DecimalField(
+        label="Smallest value",
+        required=False,
+        max_digits=limits.DECIMAL_MAX_DIGITS,
+        decimal_places=limits.DECIMAL_PLACES,
+        help_text="Numbers only, optional: a smaller one is refused next to the field.",
+    )
+    max_value = forms.DecimalField(
+        label="Largest value",
+        required=False,
+        max_digits=limits.DECIMAL_MAX_DIGITS,
+        decimal_places=limits.DECIMAL_PLACES,
+        help_text="Numbers only, optional.",
+    )
 
     class Meta:
-        fields = ["label", "key", "type", "required", "choices", "help_text", "default"]
+        fields = [
+            "label", "key", "type", "required", "choices", "help_text", "default", "min_value",
+            "max_value",
+        ]  # fmt: skip
         labels = {"help_text": "Help", "required": "Required"}
         help_texts = {
             "key": "Conditions read the value by it. Empty: made from the label.",
@@ -143,12 +162,33 @@ class FieldSpecForm(EditorForm):
             data["choices"] = []
         elif "choices" in data and not data["choices"]:
             self.add_error("choices", "A choice field needs at least one choice, one per line.")
-        if kind and "choices" not in self.errors:
+        self._clean_range(kind)
+        if kind and "choices" not in self.errors and not self.has_error("max_value"):
             try:
-                data["default"] = parse_default(data.get("default") or "", kind, data["choices"])
+                data["default"] = parse_default(
+                    data.get("default") or "", kind, data["choices"],
+                    low=data.get("min_value"), high=data.get("max_value"),
+                )  # fmt: skip
             except ValidationError as error:
                 self.add_error("default", error)
         return data
+
+    def _clean_range(self, kind: str | None) -> None:
+        """The range as JSON numbers (whole for whole numbers), for numbers only."""
+        data = self.cleaned_data
+        for name in ("min_value", "max_value"):
+            value = data.get(name)
+            if value is None or kind not in NUMBER_TYPES:
+                data[name] = None
+            elif kind == FieldType.NUMBER and value != value.to_integral_value():
+                self.add_error(name, "A whole-number field's range is whole numbers.")
+            elif abs(value) > limits.NUMBER_LIMIT:
+                self.add_error(name, limits.NUMBER_MESSAGE)
+            else:
+                data[name] = int(value) if value == value.to_integral_value() else float(value)
+        low, high = data.get("min_value"), data.get("max_value")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_value", "The largest value is below the smallest.")
 
     def save(self, commit: bool = True) -> Any:
         if self.instance.pk is None:
@@ -181,6 +221,10 @@ class FormFieldForm(FieldSpecForm):
         fields["visibility"].choices = [("", "As its step says"), *Visibility.choices]
         fields["visibility_groups"].queryset = Group.objects.order_by("name")
         fields["visibility_groups"].required = False
+        # A person is named on a Start page only (see INPUT_ONLY_FIELD_TYPES).
+        fields["type"].choices = [
+            c for c in fields["type"].choices if c[0] not in INPUT_ONLY_FIELD_TYPES
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -208,7 +252,9 @@ class InputVariableForm(FieldSpecForm):
         }
 
 
-def parse_default(text: str, kind: str, choices: list[str]) -> Any:
+def parse_default(
+    text: str, kind: str, choices: list[str], *, low: Any = None, high: Any = None
+) -> Any:
     """The JSON value of a default typed as text, checked exactly as the definition
     validator checks it; None for an empty text."""
     text = text.strip()
@@ -222,7 +268,10 @@ def parse_default(text: str, kind: str, choices: list[str]) -> Any:
         if text.lower() not in answers:
             raise ValidationError("Write yes or no (or leave it empty).")
         value = answers[text.lower()]
-    spec = FieldDef(key="value", label="Default", type=kind, choices=tuple(choices))
+    spec = FieldDef(
+        key="value", label="Default", type=kind, choices=tuple(choices),
+        min_value=low, max_value=high,
+    )  # fmt: skip
     try:
         return clean_values([spec], {"value": value})["value"]
     except ValidationError as error:

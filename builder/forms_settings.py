@@ -1,6 +1,7 @@
-"""The trigger of a version: manual, or when a record of a model is created/updated
-and a start condition holds; with the run limits (concurrency, stage visits) and the
-version's description."""
+"""The trigger of a version: manual (optionally about a record of a model, which a
+person picks or creates when starting a run), or when a record of a model is
+created/updated and a start condition holds; with the run's label, the run limits
+(concurrency, stage visits) and the version's description."""
 
 from __future__ import annotations
 
@@ -39,17 +40,23 @@ def record_model_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 class TriggerForm(EditorForm):
     trigger_model = forms.ChoiceField(
-        label="Model", required=False, help_text="The kind of record whose saves start runs."
+        label="Record model",
+        required=False,
+        help_text="The kind of record a run is about. Record triggers: whose saves start "
+        "runs. Manual: optional; a person starting a run then picks one (and conditions, "
+        "emails and the label read its fields).",
     )
 
     class Meta:
         model = Version
         fields = [
-            "description", "trigger_type", "trigger_model", "trigger_on", "trigger_condition",
-            "allow_concurrent_runs", "max_stage_visits",
+            "description", "label_template", "trigger_type", "trigger_model", "record_create",
+            "trigger_on", "trigger_condition", "allow_concurrent_runs", "max_stage_visits",
         ]  # fmt: skip
         labels = {
             "description": "Description",
+            "label_template": "Run label",
+            "record_create": "People starting a run may also create a new record",
             "trigger_type": "Runs start",
             "trigger_on": "When a record is",
             "trigger_condition": "Only when this holds",
@@ -61,6 +68,12 @@ class TriggerForm(EditorForm):
             "run page and kept in the exported definition.",
             "trigger_condition": 'Optional. Reads record.<field>; changed("field") is true '
             "for a field the save changed.",
+            "label_template": "What lists, pages and emails call a run, e.g. Loan for "
+            "{{ record.applicant_name }} ({{ vars.term_months }} months). Made when the run "
+            "starts and again when its record is saved. Empty: the process's name and the "
+            "run's number.",
+            "record_create": "Only for models that name the fields a new record needs "
+            "(handoff_create_fields).",
             "max_stage_visits": "A run that enters one stage more often than this fails with a "
             "clear message instead of looping for ever. Empty: the server's limit.",
             "allow_concurrent_runs": "",
@@ -81,7 +94,7 @@ class TriggerForm(EditorForm):
         fields["trigger_type"].choices = TriggerType.choices
         fields["trigger_on"].choices = TriggerOn.choices
         fields["trigger_on"].required = False
-        choices: list[Any] = [("", "— choose a model —"), *record_model_choices()]
+        choices: list[Any] = [("", "— none —"), *record_model_choices()]
         known = {value for _, group in choices[1:] for value, _ in group}
         if version.trigger_model and version.trigger_model not in known:
             choices.append((version.trigger_model, f"{version.trigger_model} (not installed)"))
@@ -95,23 +108,32 @@ class TriggerForm(EditorForm):
             self, "trigger_condition", kind=scopes.CONDITION, setting=scopes.TRIGGER, url=url,
             place={}, shown=self["trigger_type"].value() == TriggerType.RECORD,
         )  # fmt: skip
+        live_check(
+            self, "label_template", kind=scopes.TEMPLATE, setting=scopes.LABEL, url=url, place={}
+        )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        if data.get("trigger_type") != TriggerType.RECORD:
-            return data
+        record = data.get("trigger_type") == TriggerType.RECORD
         model = data.get("trigger_model")
-        if not model:
+        if record and not model:
             self.add_error("trigger_model", "Choose the model whose records start runs.")
-        elif model not in {v for _, group in record_model_choices() for v, _ in group}:
+        elif model and model not in {v for _, group in record_model_choices() for v, _ in group}:
             self.add_error("trigger_model", f"No model '{model}' is installed: choose another.")
-        if not data.get("trigger_on"):
+        if record and not data.get("trigger_on"):
             self.add_error("trigger_on", "Choose which saves start a run.")
-        if model and not self.errors.get("trigger_model"):
-            trigger = {"type": TriggerType.RECORD.value, "model": model}
+        if self.errors.get("trigger_model"):
+            return data
+        kind = data.get("trigger_type") or TriggerType.MANUAL.value
+        trigger = {"type": kind, "model": model or ""}
+        if record:
             place = scopes.place_for(self.instance, setting=scopes.TRIGGER, trigger=trigger)
             check_errors(self, "trigger_condition", scopes.CONDITION, place.full)
+        # Only a manual start about a record can create one.
+        data["record_create"] = not record and bool(model) and data.get("record_create", False)
+        place = scopes.place_for(self.instance, setting=scopes.LABEL, trigger=trigger)
+        check_errors(self, "label_template", scopes.TEMPLATE, place)
         return data
 
 

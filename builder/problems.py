@@ -36,6 +36,8 @@ FIELD_WORDS = {
     "name": "name",
     "instructions": "instructions",
     "default": "default",
+    "min": "smallest value",
+    "max": "largest value",
     "choices": "choices",
     "type": "type",
     "visibility": "who sees the answers",
@@ -133,9 +135,10 @@ class Places:
 
     def place(self, problem: Problem) -> PlacedProblem:
         match = PATH_RE.match(problem.path)
-        if problem.path.startswith("$.trigger"):
+        if problem.path.startswith(("$.trigger", "$.label")):
+            where = "Trigger" if problem.path.startswith("$.trigger") else "Run label"
             return PlacedProblem(
-                problem, "Trigger", reverse("builder:trigger-edit", args=[self.version.pk])
+                problem, where, reverse("builder:trigger-edit", args=[self.version.pk])
             )
         if match is None or match["i"] is None:
             return self._whole(problem, match)

@@ -21,7 +21,13 @@ from orchestrations.actions import get_action
 from orchestrations.conditions import FUNCTIONS, ConditionError, Scope, check, check_template
 from orchestrations.conditions.access import HIDDEN_FIELDS
 from orchestrations.definition import export_definition
-from orchestrations.definition.expressions import SET_VARIABLES, definition_scope, trigger_model
+from orchestrations.definition.expressions import (
+    LABEL_HINTS,
+    SET_VARIABLES,
+    definition_scope,
+    label_scope,
+    record_model,
+)
 from orchestrations.definition.sharing import shown_to_participants, unshared_reads
 from orchestrations.models import Stage, Step, Version
 from orchestrations.models.choices import FieldType, StepKind
@@ -31,7 +37,8 @@ TRIGGER = "trigger"  # the trigger's start condition: only the record
 STAGE = "stage"  # a stage's exit condition and decision: its own and earlier stages' steps
 STEP_CONDITION = "step-condition"  # a step's start/exit condition, re-checked as steps finish
 STEP_START = "step-start"  # assignee, email, action inputs: computed once, when the step starts
-SETTINGS = (TRIGGER, STAGE, STEP_CONDITION, STEP_START)
+LABEL = "label"  # the run's label: its record, variables and itself, no steps
+SETTINGS = (TRIGGER, STAGE, STEP_CONDITION, STEP_START, LABEL)
 
 CONDITION, EXPRESSION, TEMPLATE = "condition", "expression", "template"
 KINDS = (CONDITION, EXPRESSION, TEMPLATE)
@@ -134,6 +141,10 @@ def place_for(
         scope = {"record": full["record"]}
         why = "the trigger checks its condition before a run exists: only record can be read"
         unavailable.update(dict.fromkeys(("vars", "steps", "run"), why))
+    if setting == LABEL:
+        # Names outside the label's scope are errors there, not warnings.
+        full = scope = label_scope(definition)
+        unavailable.update({name: hint for name, hint in LABEL_HINTS.items() if name not in scope})
     functions = {
         name: tuple(help.split(": ", 1)) if ": " in help else (f"{name}()", help)
         for name, help in FUNCTIONS.items()
@@ -152,7 +163,7 @@ def check_text(text: str, kind: str, place: Place) -> list[Finding]:
     checker = check_template if kind == TEMPLATE else check
     errors = checker(text, place.full)
     if errors:
-        return [Finding(_sentence(e.message), e.source, e.position) for e in errors]
+        return [Finding(_reworded(e, place), e.source, e.position) for e in errors]
     return [
         Finding(_reworded(e, place), e.source, e.position, "warning")
         for e in checker(text, place.scope)
@@ -272,12 +283,12 @@ def _groups(definition: dict[str, Any], scope: Scope, visible: set[str]) -> list
 
 
 def _record_group(definition: dict[str, Any]) -> NameGroup:
-    model = trigger_model(definition)
+    model = record_model(definition)
     if model is None:
         return NameGroup(
             "The record",
-            note="This orchestration starts manually: a run started from code may be about "
-            "any record, so names under record are not checked.",
+            note="This orchestration starts manually without a record model: a run started "
+            "from code may be about any record, so names under record are not checked.",
         )
     opts = model._meta
     names = [

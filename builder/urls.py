@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import canvas, designer, editors, orchestrations, settings, versions
+from .views import canvas, designer, editors, orchestrations, settings, start, versions
 
 app_name = "builder"
 urlpatterns = [
@@ -9,7 +9,8 @@ urlpatterns = [
     path("new/", orchestrations.orchestration_create, name="orchestration-create"),
     path("<int:pk>/", orchestrations.orchestration_detail, name="orchestration"),
     path("<int:pk>/archive/", orchestrations.orchestration_archive, name="orchestration-archive"),
-    path("<int:pk>/start/", settings.run_start_page, name="run-start"),
+    path("<int:pk>/start/", start.run_start_page, name="run-start"),
+    path("<int:pk>/start/records/", start.run_start_records, name="run-start-records"),
     # The canvas of one version: stages and steps
     path("versions/<int:pk>/", canvas.version_canvas, name="version"),
     path("versions/<int:pk>/problems/", canvas.version_problems, name="version-problems"),

@@ -1,7 +1,11 @@
 """Sample records the demo orchestrations are about. Any Django model can be a
 run's record; these exist to show record-triggered runs."""
 
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 
 USER = settings.AUTH_USER_MODEL
@@ -57,15 +61,29 @@ class Employee(models.Model):
 
 
 class LoanApplication(models.Model):
-    # The applicant follows their application.
-    handoff_owner_field = "applicant"
+    class Purpose(models.TextChoices):
+        HOME_PURCHASE = "Home purchase", "Home purchase"
+        REFINANCE = "Refinance", "Refinance"
+        HOME_IMPROVEMENT = "Home improvement", "Home improvement"
+        VEHICLE = "Vehicle", "Vehicle"
+        SMALL_BUSINESS = "Small business", "Small business"
 
-    applicant_name = models.CharField(max_length=200)
-    applicant = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    # The applicant follows their application. A loan officer finds one on the Start
+    # page by the applicant's name, username or email, or enters a new one there.
+    handoff_owner_field = "applicant"
+    handoff_search_fields = (
+        "applicant_name", "purpose", "applicant__username", "applicant__email"
+    )  # fmt: skip
+    handoff_create_fields = ("applicant", "amount", "purpose")
+
+    applicant_name = models.CharField(max_length=200, help_text="Filled in from the applicant.")
+    # Required in forms (the applicant completes the application); null once their
+    # account is deleted.
+    applicant = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("1000"))]
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    purpose = models.CharField(max_length=200, blank=True)
+    purpose = models.CharField(max_length=200, blank=True, choices=Purpose.choices)
     officer = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -76,6 +94,11 @@ class LoanApplication(models.Model):
 
     def __str__(self) -> str:
         return f"Loan for {self.applicant_name} (${self.amount:,.0f})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.applicant_name and self.applicant is not None:
+            self.applicant_name = self.applicant.get_full_name() or self.applicant.get_username()
+        super().save(*args, **kwargs)
 
 
 class Patient(models.Model):

@@ -24,12 +24,11 @@ from config.errors import ExplainedNotFound
 from orchestrations.engine.work_items import REASSIGN_PERMISSION
 from orchestrations.models import Delegation, Orchestration, Run, WorkItem
 from orchestrations.models.choices import TriggerType
-from orchestrations.records import owner_fields
+from orchestrations.records import START_PERMISSION, owner_fields
 from orchestrations.status import OPEN_WORK_ITEM_STATUSES, VersionStatus, WorkItemStatus
 
 from .whereabouts import where_it_went
 
-START_PERMISSION = "orchestrations.add_run"
 DESIGN_PERMISSION = "orchestrations.change_orchestration"
 VIEW_RUNS_PERMISSION = "orchestrations.view_run"
 

@@ -47,9 +47,11 @@ def end_of_week() -> dt.datetime:
 
 
 def search_condition(text: str, run_field: str = "") -> Q:
-    """Runs (or items, through `run_field`) whose record matches `text`, or run #`text`."""
+    """Runs (or items, through `run_field`) whose label or record matches `text`, or run
+    #`text`."""
     prefix = f"{run_field}__" if run_field else ""
     condition = Q(**{f"{prefix}record_label__icontains": text})
+    condition |= Q(**{f"{prefix}label__icontains": text})
     if number := RUN_NUMBER.match(text):
         condition |= Q(**{f"{prefix}pk": int(number[1])})
     return condition
@@ -61,7 +63,7 @@ class SearchForm(forms.Form):
         required=False,
         max_length=100,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Record or run #", "autocomplete": "off"}
+            attrs={"type": "search", "placeholder": "Label, record or run #", "autocomplete": "off"}
         ),
     )
 

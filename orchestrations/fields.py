@@ -14,6 +14,7 @@ from django.utils.datastructures import MultiValueDict
 
 from . import limits
 from .models.choices import FieldType
+from .naming import person_named
 
 if TYPE_CHECKING:
     from .models import FormField, InputVariable
@@ -31,6 +32,8 @@ class FieldDef:
     # Who sees the answer later ("": as its step says; see orchestrations.visibility).
     visibility: str = ""
     visibility_group_ids: frozenset[int] = frozenset()
+    min_value: int | float | None = None  # numbers only
+    max_value: int | float | None = None
 
 
 def field_def(
@@ -49,6 +52,8 @@ def field_def(
         default=spec.default,
         visibility=getattr(spec, "visibility", ""),
         visibility_group_ids=visibility_group_ids,
+        min_value=spec.min_value,
+        max_value=spec.max_value,
     )
 
 
@@ -76,18 +81,24 @@ def form_field(spec: FieldDef) -> forms.Field:
                 **text,
             )
         case FieldType.NUMBER:
+            # The designer's range, inside what can be stored; a bound the designer did
+            # not set is the storage limit, with its own message.
+            low, high = spec.min_value, spec.max_value
+            messages = {"min_value": limits.NUMBER_MESSAGE} if low is None else {}
+            messages |= {"max_value": limits.NUMBER_MESSAGE} if high is None else {}
             return forms.IntegerField(
-                min_value=-limits.NUMBER_LIMIT,
-                max_value=limits.NUMBER_LIMIT,
-                error_messages={
-                    "min_value": limits.NUMBER_MESSAGE,
-                    "max_value": limits.NUMBER_MESSAGE,
-                },
+                min_value=-limits.NUMBER_LIMIT if low is None else int(low),
+                max_value=limits.NUMBER_LIMIT if high is None else int(high),
+                error_messages=messages,
                 **common,
             )
         case FieldType.DECIMAL:
             return forms.DecimalField(
-                max_digits=limits.DECIMAL_MAX_DIGITS, decimal_places=limits.DECIMAL_PLACES, **common
+                max_digits=limits.DECIMAL_MAX_DIGITS,
+                decimal_places=limits.DECIMAL_PLACES,
+                min_value=None if spec.min_value is None else Decimal(str(spec.min_value)),
+                max_value=None if spec.max_value is None else Decimal(str(spec.max_value)),
+                **common,
             )
         case FieldType.DATE:
             return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
@@ -118,8 +129,34 @@ def form_field(spec: FieldDef) -> forms.Field:
             return forms.EmailField(max_length=limits.EMAIL_MAX_LENGTH, **text)
         case FieldType.URL:
             return forms.URLField(max_length=limits.URL_MAX_LENGTH, assume_scheme="https", **text)
+        case FieldType.PERSON:
+            return PersonField(**text)
         case _:
             return forms.CharField(max_length=limits.TEXT_MAX_LENGTH, **text)
+
+
+class PersonField(forms.CharField):
+    """Someone with an account, typed as their username or email address: cleaned to
+    the username of an active person (`naming.person_named`), refused otherwise. The
+    message does not repeat what was typed."""
+
+    default_error_messages = {
+        "unknown": "Nobody active has this username or email address: check the spelling.",
+    }
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("max_length", limits.EMAIL_MAX_LENGTH)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("autocomplete", "off")
+
+    def clean(self, value: Any) -> str:
+        text = super().clean(value)
+        if not text:
+            return text
+        person = person_named(text)
+        if person is None:
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+        return person.get_username()
 
 
 def build_form_class(specs: Iterable[FieldDef], name: str = "DefinedForm") -> type[forms.Form]:
@@ -181,6 +218,7 @@ NOUNS: dict[str, str] = {
     FieldType.CHOICE: "one of the choices",
     FieldType.EMAIL: "an email address",
     FieldType.URL: "a URL",
+    FieldType.PERSON: "a username or email address",
 }
 
 

@@ -55,15 +55,17 @@ def live_check(
 
 
 def check_errors(
-    form: forms.BaseForm, name: str, kind: str, scope: Scope, required: str = ""
+    form: forms.BaseForm, name: str, kind: str, scope: Scope | scopes.Place, required: str = ""
 ) -> None:
-    """Add the errors of the text in `name` (syntax, unknown names) to the field."""
+    """Add the errors of the text in `name` (syntax, unknown names) to the field,
+    checked against `scope` (a place's whole scope, with its reasons for names it has
+    no value for)."""
     text = form.cleaned_data.get(name) or ""
     if not text.strip():
         if required:
             form.add_error(name, required)
         return
-    place = scopes.Place(scope, scope, [], {}, {})
+    place = scope if isinstance(scope, scopes.Place) else scopes.Place(scope, scope, [], {}, {})
     for finding in scopes.check_text(text, kind, place):
         where = f" (at {finding.location})" if finding.location else ""
         form.add_error(name, f"{finding.message.rstrip('.')}{where}.")

@@ -167,7 +167,7 @@ def _place_arguments(version: Version, data: Any) -> dict[str, Any]:
         )
         after = list(waited.values_list("key", flat=True))
     trigger = None
-    if setting == scopes.TRIGGER and "trigger_type" in data:
+    if setting in (scopes.TRIGGER, scopes.LABEL) and "trigger_type" in data:
         trigger = {"type": data["trigger_type"], "model": data.get("trigger_model", "")}
     return {"setting": setting, "step": step, "stage": stage, "after": after, "trigger": trigger}
 

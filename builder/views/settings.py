@@ -1,4 +1,5 @@
-"""Trigger & inputs of a version, and the Start run page of an orchestration.
+"""Trigger & inputs of a version: the trigger (with the record model and the run's
+label), the orchestration's name, the input variables.
 
 The trigger form and the input variables follow the editors' rules: htmx gets the
 changed fragment and `definition-changed`, other requests a redirect; only drafts
@@ -10,20 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from inbox.access import DESIGN_PERMISSION, START_PERMISSION
-from inbox.forms import initial_values
-from orchestrations.engine import run_start
-from orchestrations.exceptions import HandoffError
-from orchestrations.fields import FieldDef, build_form_class, field_def, to_json
-from orchestrations.models import InputVariable, Orchestration, Version
-from orchestrations.models.choices import TriggerType
+from orchestrations.models import InputVariable, Version
 
 from ..access import (
     HtmxRequest,
@@ -147,50 +140,6 @@ def input_delete(request: HtmxRequest, pk: int) -> HttpResponse:
     if refused := save_in_draft(request, version, spec.delete):
         return refused
     return _list_answer(request, version)
-
-
-@login_required
-def run_start_page(request: HtmxRequest, pk: int) -> HttpResponse:
-    """Start a run of a manual orchestration's active version, asking for its input
-    variables.
-
-    Who may: designers (the builder permission, who test their processes) and anyone
-    with `orchestrations.add_run` (the people a process is started by, e.g. loan
-    officers), so starting runs can be granted without the right to change processes.
-    Others get 403. Record-triggered orchestrations and ones without an active version
-    explain why there is nothing to start here."""
-    user = request.user
-    if not (user.has_perm(DESIGN_PERMISSION) or user.has_perm(START_PERMISSION)):
-        raise PermissionDenied
-    orchestration = get_object_or_404(Orchestration, pk=pk)
-    version = orchestration.active_version
-    context: dict[str, Any] = {"orchestration": orchestration, "version": version}
-    context |= {"nav": "builder", "is_designer": user.has_perm(DESIGN_PERMISSION)}
-    if version is None or version.trigger_type != TriggerType.MANUAL or orchestration.archived:
-        return render(request, "builder/run_start.html", context)
-    specs = [field_def(spec) for spec in version.inputs.all()]
-    form_class = build_form_class(specs, name="StartRunForm")
-    form = form_class(initial=initial_values(specs, None), auto_id="start_%s")
-    if request.method == "POST":
-        form = form_class(request.POST, auto_id="start_%s")
-        if form.is_valid() and (run := _start(request, orchestration, specs, form)):
-            messages.success(request, f"Run #{run.pk} of {orchestration.name} started.")
-            return redirect("inbox:run-detail", run.pk)
-    return render(request, "builder/run_start.html", {**context, "form": form})
-
-
-def _start(
-    request: HtmxRequest, orchestration: Orchestration, specs: list[FieldDef], form: Any
-) -> Any:
-    variables = {s.key: to_json(s.type, form.cleaned_data.get(s.key)) for s in specs}
-    try:
-        return run_start(orchestration, variables=variables, started_by=request.user)
-    except ValidationError as error:
-        for key, errors in error.message_dict.items():
-            form.add_error(key if key in form.fields else None, errors)
-    except HandoffError as error:
-        form.add_error(None, str(error))
-    return None
 
 
 def _move(request: HtmxRequest, version: Version) -> HttpResponse:

@@ -1,7 +1,7 @@
 """Loan applications: the loan officer starts loan origination for each one (a
-manual start with the process's inputs, about the application record). Around Dana's,
-sent back for more information: an internal note between the staff, and a comment
-shared with her."""
+manual start about the application record, with the loan's term as its input); one
+application waits for her to start it from *Start a request*. Around Dana's, sent back
+for more information: an internal note between the staff, and a comment shared with her."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class Application:
     funded: bool = False
     claimed_by: str | None = None
     overdue_by: timedelta | None = None
+    started: bool = True  # False: submitted, waiting for the officer to start it
 
 
 APPLICATIONS = [
@@ -46,6 +47,8 @@ APPLICATIONS = [
                 decisions=("Decline",)),
     Application("raj", 40_000, "Home improvement", 120, "Northwind Traders", 96_000, 800,
                 reviewed=False, overdue_by=timedelta(days=1)),
+    Application("dana", 18_000, "Vehicle", 48, "Bayview Hospital", 142_000, 1_900,
+                started=False),
 ]  # fmt: skip
 
 
@@ -72,15 +75,12 @@ def load_loans(driver: Driver) -> None:
             purpose=application.purpose,
             officer=driver.users[OFFICER],
         )
+        if not application.started:
+            continue
         run = run_start(
             orchestration,
             record=loan,
-            variables={
-                "applicant": applicant.username,
-                "amount": str(loan.amount),
-                "purpose": application.purpose,
-                "term_months": application.term_months,
-            },
+            variables={"term_months": application.term_months},
             started_by=driver.users[OFFICER],
         )
         originate(driver, run, application)

@@ -327,7 +327,7 @@ def step_of(item: WorkItem) -> StepDef:
 
 def completed_message(item: WorkItem, step: StepDef) -> str:
     run = item.run
-    name = f"{run.orchestration.name} #{run.pk}"
+    name = run.name
     if run.status == RunStatus.COMPLETED:
         return f"'{step.name}' completed — {name} is complete."
     return f"'{step.name}' completed — {name} moves on."

@@ -62,12 +62,17 @@ class RunOperation:
     done: str
     engine_function: Callable[..., Any]
     available_for: tuple[str, ...]
+    recovers: bool = False  # restarts failed steps, which may fail again at once
 
 
 RUN_OPERATIONS = {
     "suspend": RunOperation("Suspend", "Suspended", run_suspend, (RunStatus.IN_PROGRESS,)),
-    "resume": RunOperation("Resume", "Resumed", run_resume, (RunStatus.SUSPENDED, RunStatus.ERROR)),
-    "retry": RunOperation("Retry failed steps", "Retried", retry_failed_steps, (RunStatus.ERROR,)),
+    "resume": RunOperation(
+        "Resume", "Resumed", run_resume, (RunStatus.SUSPENDED, RunStatus.ERROR), recovers=True
+    ),
+    "retry": RunOperation(
+        "Retry failed steps", "Retried", retry_failed_steps, (RunStatus.ERROR,), recovers=True
+    ),
     "cancel": RunOperation(
         "Cancel",
         "Canceled",
@@ -121,16 +126,40 @@ def report(
     done_label: str,
     done: Sequence[Model],
     refused: Sequence[tuple[Model, str]],
+    *,
+    failed_again: Sequence[Run] = (),
 ) -> None:
+    """How many succeeded, why the rest were refused, and which of the runs a retry or
+    resume brought back are in error again already (with the engine's message)."""
     if done:
         count = len(done)
-        modeladmin.message_user(
-            request,
-            f"{done_label} {count} {model_ngettext(modeladmin.opts, count)}.",
-            messages.SUCCESS,
-        )
+        text = f"{done_label} {count} {model_ngettext(modeladmin.opts, count)}"
+        if not failed_again:
+            modeladmin.message_user(request, f"{text}.", messages.SUCCESS)
+        elif count == 1:
+            error = _sentence(failed_again[0].error_message)
+            modeladmin.message_user(request, f"{text}; it failed again: {error}", messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request, f"{text}; {len(failed_again)} failed again:", messages.ERROR
+            )
+            for run in failed_again:
+                error = _sentence(run.error_message)
+                modeladmin.message_user(request, f"{run} failed again: {error}", messages.ERROR)
     for line in describe_refusals(refused):
         modeladmin.message_user(request, line, messages.WARNING)
+
+
+def runs_failed_again(run_ids: Iterable[int]) -> list[Run]:
+    """Those of the runs just resumed or retried that are in error again: a step failed
+    at once (an assignee that names nobody, an action run in this process, …)."""
+    runs = Run.objects.filter(pk__in=list(run_ids), status=RunStatus.ERROR)
+    return list(runs.select_related("orchestration").order_by("pk"))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip() or "no message was recorded"
+    return text if text[-1] in ".!?" else f"{text}."
 
 
 def steer_runs(
@@ -145,7 +174,8 @@ def steer_runs(
     done, refused = apply_each(
         runs, lambda run: operation.engine_function(run, by=request.user, reason=reason)
     )
-    report(modeladmin, request, operation.done, done, refused)
+    failed_again = runs_failed_again(r.pk for r in done) if operation.recovers else []
+    report(modeladmin, request, operation.done, done, refused, failed_again=failed_again)
 
 
 def confirm_cancel(

@@ -22,8 +22,8 @@ class DecisionOutcomeInline(NarrowedToVersion, DraftOnlyInline):
 
 class FormFieldInline(DraftOnlyInline):
     model = FormField
-    fields = ["position", "key", "label", "type", "required", "choices", "default", "help_text",
-              "visibility"]  # fmt: skip
+    fields = ["position", "key", "label", "type", "required", "choices", "default", "min_value",
+              "max_value", "help_text", "visibility"]  # fmt: skip
     show_change_link = False
 
 

@@ -162,7 +162,8 @@ class FormInline(DraftOnlyInline):
 
 class InputVariableInline(DraftOnlyInline):
     model = InputVariable
-    fields = ["position", "key", "label", "type", "required", "choices", "default", "help_text"]
+    fields = ["position", "key", "label", "type", "required", "choices", "default", "min_value",
+              "max_value", "help_text"]  # fmt: skip
 
 
 @admin.register(Version)
@@ -176,7 +177,7 @@ class VersionAdmin(DraftOnly, admin.ModelAdmin):
     autocomplete_fields = ["orchestration"]
     readonly_fields = ["status", "created_at", "created_by", "activated_at", "activated_by"]
     fieldsets = [
-        (None, {"fields": ["orchestration", "number", "status", "description"]}),
+        (None, {"fields": ["orchestration", "number", "status", "description", "label_template"]}),
         (
             "Trigger",
             {
@@ -185,6 +186,7 @@ class VersionAdmin(DraftOnly, admin.ModelAdmin):
                     "trigger_model",
                     "trigger_on",
                     "trigger_condition",
+                    "record_create",
                     "allow_concurrent_runs",
                 ]
             },

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from .. import health
 from ..engine import step_retry
 from ..models import RunEvent, StageRun, StepRun
-from .actions import apply_each, report
+from .actions import apply_each, report, runs_failed_again
 from .common import ReadOnlyAdmin, admin_link, can_steer_runs, pretty_json, status_badge
 
 
@@ -98,7 +98,8 @@ class StepRunAdmin(RunPartAdmin):
     @admin.action(description="Retry selected failed steps", permissions=["steer"])
     def retry(self, request: HttpRequest, queryset: QuerySet[StepRun]) -> None:
         done, refused = apply_each(queryset, lambda step_run: step_retry(step_run, by=request.user))
-        report(self, request, "Retried", done, refused)
+        failed_again = runs_failed_again(step_run.run_id for step_run in done)
+        report(self, request, "Retried", done, refused, failed_again=failed_again)
 
     @admin.display(description="outputs")
     def outputs_json(self, obj: StepRun) -> str:

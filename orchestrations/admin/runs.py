@@ -43,9 +43,9 @@ class RunAdmin(ReadOnlyAdmin):
                     "open_items", "starter", "started_at", "finished_at"]  # fmt: skip
     list_filter = ["status", "orchestration", VersionFilter, RunAgeFilter, HasOpenWorkItemsFilter]
     list_select_related = ["orchestration", "version", "started_by"]
-    search_fields = ["record_label", "started_by__username", "started_by__first_name",
+    search_fields = ["label", "record_label", "started_by__username", "started_by__first_name",
                      "started_by__last_name", "work_items__assignee_user__username"]  # fmt: skip
-    search_help_text = "Record, starter, assignee's username, or #id."
+    search_help_text = "Label, record, starter, assignee's username, or #id."
     date_hierarchy = "started_at"
     actions = [cancel_runs, suspend_runs, resume_runs, retry_runs]
     fieldsets = [
@@ -57,6 +57,7 @@ class RunAdmin(ReadOnlyAdmin):
                     "version",
                     "status_badge",
                     "current_stage",
+                    "label",
                     "record",
                     "starter",
                     "started_at",
@@ -112,7 +113,7 @@ class RunAdmin(ReadOnlyAdmin):
 
     @admin.display(description="run", ordering="pk")
     def run(self, obj: Run) -> str:
-        return f"#{obj.pk} {obj.record_label}".strip()
+        return f"#{obj.pk} {obj.label or obj.record_label}".strip()
 
     @admin.display(description="version", ordering="version__number")
     def version_number(self, obj: Run) -> str:

@@ -35,8 +35,9 @@ class WorkItemAdmin(ReadOnlyAdmin):
     list_filter = ["status", "assignee_group", OverdueFilter, "run__orchestration"]
     list_select_related = ["step_run__step", "run__orchestration", "assignee_user",
                            "assignee_group", "claimed_by", "completed_by"]  # fmt: skip
-    search_fields = ["run__record_label", "assignee_user__username", "assignee_user__first_name",
-                     "assignee_user__last_name", "claimed_by__username", "assignee_group__name",
+    search_fields = ["run__label", "run__record_label", "assignee_user__username",
+                     "assignee_user__first_name", "assignee_user__last_name",
+                     "claimed_by__username", "assignee_group__name",
                      "step_run__step__name"]  # fmt: skip
     search_help_text = "Record, assignee, holder, team queue or step name."
     date_hierarchy = "created_at"

@@ -39,6 +39,7 @@ def export_definition(version: Version) -> dict[str, Any]:
         "key": orchestration.key,
         "name": orchestration.name,
         "description": version.description or orchestration.description,
+        "label": version.label_template,
         "trigger": _trigger(version),
         "allow_concurrent_runs": version.allow_concurrent_runs,
         "max_stage_visits": version.max_stage_visits,
@@ -81,7 +82,13 @@ def export_definition(version: Version) -> dict[str, Any]:
 
 def _trigger(version: Version) -> dict[str, Any]:
     if version.trigger_type != TriggerType.RECORD:
-        return {"type": TriggerType.MANUAL.value}
+        if not version.trigger_model:
+            return {"type": TriggerType.MANUAL.value}
+        return {
+            "type": TriggerType.MANUAL.value,
+            "model": version.trigger_model,
+            "create": version.record_create,
+        }
     return {
         "type": TriggerType.RECORD.value,
         "model": version.trigger_model,
@@ -99,6 +106,8 @@ def _field(spec: Any) -> dict[str, Any]:
         "choices": list(spec.choices or []),
         "help": spec.help_text,
         "default": sorted_keys(spec.default),
+        "min": spec.min_value,
+        "max": spec.max_value,
     }
 
 

@@ -18,22 +18,25 @@ from .problems import Problem, child, stage_paths, step_paths
 SET_VARIABLES = "set_variables"
 
 
-def trigger_model(definition: dict[str, Any]) -> type[models.Model] | None:
-    """The model class of a record trigger, or None."""
-    trigger = definition["trigger"]
-    if trigger["type"] != TriggerType.RECORD or not trigger.get("model"):
+def record_model(definition: dict[str, Any]) -> type[models.Model] | None:
+    """The model of a run's record: a record trigger's, or the one a manual trigger
+    names for the records people pick when they start a run; None without one (or for
+    a model that is not installed)."""
+    name = definition["trigger"].get("model")
+    if not name:
         return None
     try:
-        return apps.get_model(trigger["model"])
+        return apps.get_model(name)
     except (LookupError, ValueError):
         return None
 
 
 def definition_scope(definition: dict[str, Any]) -> dict[str, Any]:
-    """The names conditions may read: `record` (the trigger model's fields; open for
-    manual runs, which code may start about any record), `vars`, `steps`, `run`."""
+    """The names conditions may read: `record` (the record model's fields; open for
+    manual runs without one, which code may start about any record), `vars`, `steps`,
+    `run`."""
     user = model_schema(get_user_model(), depth=1)
-    model = trigger_model(definition)
+    model = record_model(definition)
     forms = {form["key"]: form for form in definition["forms"]}
     variables = {spec["key"]: LEAF for spec in definition["inputs"] if spec["key"]}
     steps: dict[str, Any] = {}
@@ -63,6 +66,35 @@ def definition_scope(definition: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Why a name cannot be read in a run's label, said after the checker's own message.
+LABEL_HINTS = {
+    "record": "the orchestration has no record model (a manual trigger names one for the "
+    "records people pick when they start a run)",
+    "steps": "the label is made when the run starts, before any step has run",
+}
+
+
+def label_scope(definition: dict[str, Any]) -> dict[str, Any]:
+    """What a run's label may read: `vars` and `run`, and `record` only when runs have
+    a record model. Stricter than conditions, which may read any `record` of a manual
+    run: every run shows its label, and most manual runs have no record at all."""
+    scope = definition_scope(definition)
+    names = ("record", "vars", "run") if record_model(definition) is not None else ("vars", "run")
+    return {name: scope[name] for name in names}
+
+
+def check_label(template: str, scope: dict[str, Any]) -> list[str]:
+    """The problems of a label template, as sentences with their hint."""
+    found = []
+    for error in check_template(template, scope):
+        message = str(error)
+        for name, hint in LABEL_HINTS.items():
+            if error.message.startswith(f"'{name}' is not available"):
+                message = f"{message}: {hint}"
+        found.append(message)
+    return found
+
+
 def _outputs(step: dict[str, Any], forms: dict[str, dict[str, Any]]) -> list[str] | None:
     """The output names a step is known to produce, or None if any may appear."""
     if step["type"] == StepKind.INTERACTIVE and step["form"] in forms:
@@ -90,6 +122,8 @@ def check_expressions(definition: dict[str, Any], problems: list[Problem]) -> No
     for path, value in _templates(definition):
         for error in check_template(value, scope):
             problems.append(Problem(path, f"In the template: {error}."))
+    for message in check_label(definition["label"], label_scope(definition)):
+        problems.append(Problem("$.label", f"In the label: {message}."))
 
 
 def _conditions(definition: dict[str, Any]) -> Iterator[tuple[str, str | None, bool]]:

@@ -62,10 +62,12 @@ def write_definition(
             orchestration=orchestration,
             number=latest + 1,
             description=definition["description"],
+            label_template=definition["label"],
             trigger_type=trigger["type"],
             trigger_model=trigger.get("model", ""),
             trigger_on=trigger.get("on", ""),
             trigger_condition=trigger.get("condition", ""),
+            record_create=trigger.get("create", False),
             allow_concurrent_runs=definition["allow_concurrent_runs"],
             max_stage_visits=definition["max_stage_visits"],
             created_by=user if getattr(user, "pk", None) else None,
@@ -84,6 +86,8 @@ def _field_kwargs(position: int, spec: dict[str, Any]) -> dict[str, Any]:
         "choices": spec["choices"],
         "help_text": spec["help"],
         "default": spec["default"],
+        "min_value": spec["min"],
+        "max_value": spec["max"],
     }
 
 

@@ -32,6 +32,7 @@ MAX_STAGE_VISITS = 10_000  # far above any real loop, far below the column's lim
 NULL = type(None)
 ANY = (object,)
 TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number", list: "a list"}
+TYPE_NAMES |= {float: "a number"}
 TYPE_NAMES |= {dict: "an object", NULL: "null", object: "anything"}
 
 
@@ -56,6 +57,7 @@ TOP = {
     "key": required_text(64),
     "name": required_text(),
     "description": text(),
+    "label": text(max_length=300),
     "trigger": Key((dict,), {"type": TriggerType.MANUAL.value}),
     "allow_concurrent_runs": Key((bool,), False),
     "max_stage_visits": Key((int, NULL), None),
@@ -68,7 +70,9 @@ TRIGGER = {
     "model": text(max_length=100),
     "on": Key((str,), TriggerOn.CREATED.value),
     "condition": text(),
+    "create": Key((bool,), False),
 }
+RECORD_ONLY = ("on", "condition")  # trigger keys that mean nothing for a manual trigger
 FIELD = {
     "key": required_text(64),
     "label": required_text(),
@@ -77,6 +81,8 @@ FIELD = {
     "choices": Key((list,), []),
     "help": text(max_length=500),
     "default": Key(ANY, None),
+    "min": Key((int, float, NULL), None),
+    "max": Key((int, float, NULL), None),
 }
 # A form field may say who sees its answer (null: as the step that shows the form).
 FORM_FIELD = FIELD | {
@@ -124,7 +130,7 @@ RETRY = {"max_attempts": Key((int,), 3), "backoff_seconds": Key((int,), 30)}
 
 
 def describe(value: Any) -> str:
-    for kind in (NULL, bool, int, str, list, dict):
+    for kind in (NULL, bool, int, float, str, list, dict):
         if isinstance(value, kind):
             return TYPE_NAMES[kind]
     return type(value).__name__
@@ -219,17 +225,30 @@ class Shape:
             obj[name] = None
 
     def trigger(self, trigger: dict[str, Any], given: Any) -> dict[str, Any]:
+        """The trigger in canonical form: a record trigger with its model, `on` and
+        condition; a manual one alone, or with the model of the record a person picks
+        (or creates) when starting a run."""
         trigger = self.object(trigger, "$.trigger", TRIGGER)
         self.choice(trigger, "$.trigger", "type", TriggerType.values)
         self.choice(trigger, "$.trigger", "on", TriggerOn.values)
+        given = given if isinstance(given, dict) else {}
         if trigger["type"] == TriggerType.RECORD:
-            return trigger
-        for name in ("model", "on", "condition"):
-            if isinstance(given, dict) and name in given:
-                self.problems.append(
-                    Problem(child("$.trigger", name), "Ignored: the trigger is manual.", "warning")
-                )
-        return {"type": TriggerType.MANUAL.value}
+            if "create" in given:
+                self.ignored("create", "records that start runs exist already")
+            return {name: trigger[name] for name in ("type", "model", "on", "condition")}
+        for name in RECORD_ONLY:
+            if name in given:
+                self.ignored(name, "the trigger is manual")
+        if not trigger["model"]:
+            if "create" in given:
+                self.ignored("create", "a manual trigger without a model has no record")
+            return {"type": TriggerType.MANUAL.value}
+        return {"type": TriggerType.MANUAL.value, "model": trigger["model"]} | {
+            "create": trigger["create"]
+        }
+
+    def ignored(self, name: str, why: str) -> None:
+        self.problems.append(Problem(child("$.trigger", name), f"Ignored: {why}.", "warning"))
 
     def field(self, value: Any, path: str, keys: dict[str, Key] = FIELD) -> dict[str, Any]:
         spec = self.object(value, path, keys)

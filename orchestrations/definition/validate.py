@@ -18,10 +18,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
+from .. import limits
 from ..actions import UnknownActionError, get_action, registered_actions
 from ..fields import FieldDef, clean_values
-from ..models.choices import FieldType, StepKind, TriggerType
-from .expressions import check_expressions, trigger_model
+from ..models.choices import INPUT_ONLY_FIELD_TYPES, FieldType, StepKind, TriggerType
+from ..records import CREATE_FIELDS
+from .expressions import check_expressions, record_model
 from .graph import check_graph
 from .limits import check_limits
 from .problems import Problem, child, stage_paths, step_paths
@@ -95,6 +97,12 @@ class References:
             self.unique("field", fields, scope=" in this form")
             for path, spec in fields:
                 self.field(spec, path)
+                if spec["type"] in INPUT_ONLY_FIELD_TYPES:
+                    self.problem(
+                        child(path, "type"),
+                        f"A {spec['type']} field is for input variables only: forms may be "
+                        "shown to outside participants, who are never shown who has an account.",
+                    )
         self.trigger()
         for path, step, stage in step_paths(definition):
             self.step(step, stage, path)
@@ -117,6 +125,8 @@ class References:
 
     def field(self, spec: dict[str, Any], path: str) -> None:
         kind, choices, default = spec["type"], spec["choices"], spec["default"]
+        if not self.field_range(spec, path):
+            return
         for i, choice in enumerate(choices):
             if not isinstance(choice, str):
                 self.problem(child(child(path, "choices"), i), "A choice is a string.")
@@ -131,7 +141,14 @@ class References:
         ):
             self.problem(child(path, "default"), f"Not a valid default for a {kind} field.")
             return
-        spec_def = FieldDef(key="value", label="value", type=kind, choices=tuple(choices))
+        spec_def = FieldDef(
+            key="value",
+            label="value",
+            type=kind,
+            choices=tuple(choices),
+            min_value=spec["min"],
+            max_value=spec["max"],
+        )
         try:
             clean_values([spec_def], {"value": default})
         except ValidationError as error:
@@ -140,18 +157,43 @@ class References:
                 child(path, "default"), f"Not a valid default for a {kind} field: {messages}"
             )
 
+    def field_range(self, spec: dict[str, Any], path: str) -> bool:
+        """Check `min` and `max`: numbers' only, whole for whole numbers, within what can
+        be stored, min below max. False when the default cannot be checked against them."""
+        kind, bounds = spec["type"], {"min": spec["min"], "max": spec["max"]}
+        given = {name: value for name, value in bounds.items() if value is not None}
+        if not given or kind is None:
+            return True
+        if kind not in (FieldType.NUMBER, FieldType.DECIMAL):
+            for name in given:
+                self.problem(child(path, name), "Only number and decimal fields have a range.")
+            return True
+        fine = True
+        for name, value in given.items():
+            if kind == FieldType.NUMBER and not float(value).is_integer():
+                self.problem(child(path, name), "A whole-number field's range is whole numbers.")
+                fine = False
+            elif abs(value) > limits.NUMBER_LIMIT:
+                self.problem(child(path, name), limits.NUMBER_MESSAGE)
+                fine = False
+        if fine and len(given) == 2 and given["min"] > given["max"]:
+            self.problem(child(path, "max"), "The maximum is below the minimum.")
+            fine = False
+        return fine
+
     def trigger(self) -> None:
         trigger = self.definition["trigger"]
-        if trigger["type"] != TriggerType.RECORD:
-            return
-        if not trigger["model"]:
-            self.problem("$.trigger.model", "A record trigger needs a model (app_label.Model).")
-        elif trigger_model(self.definition) is None:
+        if trigger.get("model") and record_model(self.definition) is None:
             known = [m._meta.label for m in apps.get_models()]
             self.problem(
                 "$.trigger.model",
                 f"No model '{trigger['model']}'.{did_you_mean(trigger['model'], known)}",
             )
+        if trigger["type"] != TriggerType.RECORD:
+            self.creatable()
+            return
+        if not trigger["model"]:
+            self.problem("$.trigger.model", "A record trigger needs a model (app_label.Model).")
         for i, spec in enumerate(self.definition["inputs"]):
             if spec["required"] and spec["default"] is None:
                 self.problem(
@@ -159,6 +201,18 @@ class References:
                     f"Input '{spec['key']}' is required but has no default: record-triggered "
                     "runs start without anyone to give it.",
                 )
+
+    def creatable(self) -> None:
+        model = record_model(self.definition)
+        if model is None or not self.definition["trigger"].get("create"):
+            return
+        if not getattr(model, CREATE_FIELDS, None):
+            self.problem(
+                "$.trigger.create",
+                f"{model._meta.label} does not say which fields a new record needs "
+                f"({CREATE_FIELDS}): the Start page cannot create one.",
+                "warning",
+            )
 
     def step(self, step: dict[str, Any], stage: dict[str, Any], path: str) -> None:
         if step["type"] == StepKind.INTERACTIVE:
@@ -200,6 +254,8 @@ class References:
                 )
 
     def assignee(self, assignee: dict[str, Any], path: str) -> None:
+        if "expression" in assignee:
+            self.typed_assignee(assignee["expression"], child(path, "expression"))
         if "user" in assignee:
             username = assignee["user"]
             user_model = get_user_model()
@@ -235,6 +291,19 @@ class References:
             if name not in known:
                 hint = did_you_mean(name, Group.objects.values_list("name", flat=True))
                 self.problem(path, f"No group '{name}'.{hint}")
+
+    def typed_assignee(self, expression: str, path: str) -> None:
+        """An assignee read straight from an input should be a person input: then a
+        start checks that it names somebody, rather than the step failing."""
+        name = expression.strip().removeprefix("vars.")
+        spec = next((i for i in self.definition["inputs"] if i["key"] == name), None)
+        if expression.strip().startswith("vars.") and spec and spec["type"] != FieldType.PERSON:
+            self.problem(
+                path,
+                f"Input '{name}' is {spec['type']}: make it a person input, so that starting a "
+                "run checks that it names somebody (else the step fails when nobody has it).",
+                "warning",
+            )
 
     def action(self, name: str, inputs: dict[str, Any], path: str) -> None:
         try:

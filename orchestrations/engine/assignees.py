@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -9,11 +10,39 @@ from django.contrib.auth.models import Group
 
 from ..conditions import ConditionError
 from ..exceptions import AssigneeError
-from ..models.choices import AssigneeType
+from ..models.choices import AssigneeType, StartWhen
+from ..naming import person_named
 from .context import RunContext
-from .definition import StepDef
+from .definition import StepDef, VersionDef
 
 User = get_user_model()
+ANYWHERE = "__all__"  # a problem that belongs to no one field (Django's NON_FIELD_ERRORS)
+INPUT_RE = re.compile(r"^\s*vars\.(\w+)\s*$")
+
+
+def unassignable_at_start(definition: VersionDef, context: RunContext) -> dict[str, list[str]]:
+    """The steps that would fail the moment a run starts because their assignee
+    expression names nobody: those of the first stage that start with it. Each
+    message goes to what the expression reads — an input (`vars.applicant`: that
+    field), the record (`record.…`: "record") — or to the whole start."""
+    problems: dict[str, list[str]] = {}
+    first = definition.stages[0].steps if definition.stages else ()
+    for step in first:
+        # A user or team named in the definition was checked when it was activated.
+        expression = step.assignee_type == AssigneeType.EXPRESSION
+        if not expression or step.start_when != StartWhen.STAGE_START:
+            continue
+        try:
+            resolve_assignee(step, context)
+        except AssigneeError as error:
+            problems.setdefault(_read_by(step), []).append(str(error))
+    return problems
+
+
+def _read_by(step: StepDef) -> str:
+    if named := INPUT_RE.match(step.assignee_expression):
+        return named[1]
+    return "record" if step.assignee_expression.strip().startswith("record") else ANYWHERE
 
 
 def resolve_assignee(step: StepDef, context: RunContext) -> tuple[Any, Group | None]:
@@ -51,14 +80,10 @@ def _from_value(value: Any, step: StepDef) -> tuple[Any, Group | None]:
         if user:
             return user, None
     if isinstance(value, str) and value.strip():
-        name = value.strip()
-        user = (
-            User.objects.filter(is_active=True, username=name).first()
-            or User.objects.filter(is_active=True, email__iexact=name).first()
-        )
+        user = person_named(value)
         if user:
             return user, None
-        group = Group.objects.filter(name=name).first()
+        group = Group.objects.filter(name=value.strip()).first()
         if group:
             return None, group
     expression = step.assignee_expression

@@ -76,25 +76,55 @@ def run_context(
         steps[step.key].update(outputs)
         steps[step.key]["completed_by"] = step_run.completed_by
         steps[step.key]["completed_at"] = step_run.finished_at
+    namespaces = {
+        "record": run_record(run),
+        "vars": _variables(run, definition),
+        "steps": steps,
+        "run": _run_names(run),
+    }
+    return RunContext(namespaces, changed_fields=changed_fields, now=timezone.now())
+
+
+def label_context(run: Run, definition: VersionDef) -> RunContext:
+    """What a run's label reads: its record, variables and itself, never steps (the
+    label is made when the run starts). No query but the record's, once per run."""
+    namespaces = {
+        "record": run_record(run),
+        "vars": _variables(run, definition),
+        "run": _run_names(run),
+    }
+    return RunContext(namespaces, now=timezone.now())
+
+
+def start_context(run: Run, definition: VersionDef) -> RunContext:
+    """What a run will read as it starts, before it is saved: its record, variables
+    and itself; no step has completed yet. No query but the record's."""
+    context = label_context(run, definition)
+    context.namespaces["steps"] = {
+        step.key: dict.fromkeys([*step.output_types(), *STEP_META])
+        for step in definition.step_by_key.values()
+    }
+    return context
+
+
+def _variables(run: Run, definition: VersionDef) -> dict[str, Any]:
     variables = dict.fromkeys(definition.variable_keys)
     input_types = {i.key: i.type for i in definition.inputs}
     variables.update(
         {k: from_json(input_types.get(k, ""), v) for k, v in (run.variables or {}).items()}
     )
-    namespaces = {
-        "record": run_record(run),
-        "vars": variables,
-        "steps": steps,
-        "run": {
-            "id": run.pk,
-            "status": run.status,
-            "started_at": run.started_at,
-            "started_by": run.started_by,
-            "orchestration": run.orchestration.key,
-            "version": run.version.number,
-        },
+    return variables
+
+
+def _run_names(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "started_at": run.started_at,
+        "started_by": run.started_by,
+        "orchestration": run.orchestration.key,
+        "version": run.version.number,
     }
-    return RunContext(namespaces, changed_fields=changed_fields, now=timezone.now())
 
 
 def run_record(run: Run) -> Any:
@@ -108,4 +138,11 @@ def run_record(run: Run) -> Any:
     return cache["record"]
 
 
-__all__ = ["ConditionError", "RunContext", "run_context", "run_record"]
+__all__ = [
+    "ConditionError",
+    "RunContext",
+    "label_context",
+    "run_context",
+    "run_record",
+    "start_context",
+]

@@ -101,6 +101,7 @@ class VersionDef:
     stage_visit_limit: int
     allow_concurrent_runs: bool
     variable_keys: tuple[str, ...] = ()  # inputs, and names set by set_variables steps
+    label_template: str = ""
     stage_by_key: dict[str, StageDef] = field(default_factory=dict)
     stage_by_id: dict[int, StageDef] = field(default_factory=dict)
     step_by_key: dict[str, StepDef] = field(default_factory=dict)
@@ -224,6 +225,7 @@ def _load(version_id: int) -> VersionDef:
         stage_visit_limit=version.stage_visit_limit,
         allow_concurrent_runs=version.allow_concurrent_runs,
         variable_keys=_variable_keys(version, stages),
+        label_template=version.label_template,
     )
     for stage_def in definition.stages:
         definition.stage_by_key[stage_def.key] = stage_def

@@ -75,7 +75,7 @@ def notify_assignment(
 def _assignment_email(
     item: WorkItem, step: StepDef, context: RunContext, reason: str
 ) -> tuple[str, str]:
-    default_subject = f"New work: {step.name} ({item.run.orchestration.name})"
+    default_subject = f"New work: {step.name} ({item.run.label or item.run.orchestration.name})"
     subject = _render(step.email_subject, context) or default_subject
     lines = [
         f"{step.name} is waiting for you in {item.run}.",

@@ -10,15 +10,20 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django_fsm import can_proceed
 
-from .. import outbox
+from .. import outbox, records
 from ..events import record_event
-from ..exceptions import HandoffError, TransitionRefused
+from ..exceptions import HandoffError, NotAllowed, TransitionRefused
 from ..fields import clean_values
 from ..models import Orchestration, Run, StepRun, Version
+from ..models.choices import TriggerType
+from ..naming import person_name
 from ..status import RunStatus, StageRunStatus, StepRunStatus, VersionStatus, status_phrase
 from . import arguments
+from .assignees import unassignable_at_start
 from .background import apply_held_result, redispatch_parked
+from .context import start_context
 from .definition import VersionDef, version_definition
+from .labels import record_label, run_label
 from .locking import locked_run
 from .progress import advance, current_stage_run, enter_stage, restart_failed_steps, stop_steps
 from .watch import note_record_model
@@ -46,6 +51,12 @@ def run_start(
     one open run per (orchestration, record) exists unless the version allows more:
     a second start raises `DuplicateRunError`, even when two starts race. A variable
     that is not an input is refused too: a `set_variables` step may set it later.
+    A manual orchestration that names a record model needs a record of it, one that
+    `started_by` may pick (`orchestrations.records`). A manual start whose first steps
+    could not be assigned (an input or a record that names nobody) is refused too,
+    before a run exists, each message under the input (or "record") it is about.
+    The run's label is made from the version's label template before its first steps
+    start, so their emails use it.
     """
     record = arguments.optional_instance(record, models.Model, argument="record")
     given = arguments.values({} if variables is None else variables, what="run's variables")
@@ -53,6 +64,7 @@ def run_start(
     version = _startable_version(orchestration)
     definition = version_definition(version)
     cleaned = _clean_variables(definition, version.orchestration, given)
+    _check_record(version, record, started_by)
     if not definition.stages:
         raise HandoffError(f"{version} has no stages.")
     run = Run(
@@ -65,7 +77,14 @@ def run_start(
     if record is not None:
         run.record_type = ContentType.objects.get_for_model(record)
         run.record_id = str(record.pk)
-        run.record_label = str(record)[:300]
+        run.record_label = record_label(record)
+        run.__dict__["_record_cache"] = {"record": record}
+    # Record-triggered runs start anyway: a run in error tells support, where a refusal
+    # would only be a line in a log.
+    manual = version.trigger_type == TriggerType.MANUAL
+    if manual and (problems := unassignable_at_start(definition, start_context(run, definition))):
+        raise ValidationError(problems)
+    if record is not None:
         note_record_model(type(record))
     with transaction.atomic(), outbox.collecting():
         try:
@@ -93,6 +112,9 @@ def run_start(
             to_status=RunStatus.IN_PROGRESS,
             message=f"Started on version {version.number}.",
         )
+        if label := run_label(run, definition):
+            run.label = label
+            run.save(update_fields=["label"])
         enter_stage(run, definition.stages[0], definition)
         advance(run)
     return run
@@ -119,6 +141,24 @@ def _clean_variables(
     if unknown:
         raise ValidationError(unknown)
     return cleaned
+
+
+def _check_record(version: Version, record: models.Model | None, started_by: Any) -> None:
+    """A manual start of an orchestration with a record model: a record of that model
+    that the starter may pick. (Record triggers start about the record that was saved.)"""
+    model = records.start_record_model(version)
+    if model is None:
+        return
+    name, what = version.orchestration.name, model._meta.verbose_name
+    if record is None:
+        raise ValidationError({"record": f"Choose the {what} this run of {name} is about."})
+    if not isinstance(record, model):
+        raise ValidationError(
+            {"record": f"Runs of {name} are about {model._meta.verbose_name_plural}, not "
+             f"{record._meta.verbose_name_plural}."}
+        )  # fmt: skip
+    if started_by is not None and not records.may_pick(started_by, record):
+        raise NotAllowed(f"{person_name(started_by)} may not start a run about {record}.")
 
 
 def _startable_version(target: Orchestration | Version) -> Version:

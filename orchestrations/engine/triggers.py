@@ -16,6 +16,8 @@ from ..models import Run, Version
 from ..models.choices import TriggerOn, TriggerType
 from ..status import RunStatus, VersionStatus
 from . import arguments
+from .definition import version_definition
+from .labels import relabel
 from .locking import locked_run
 from .progress import advance
 from .runs import DuplicateRunError, run_start
@@ -27,8 +29,10 @@ logger = logging.getLogger(__name__)
 def record_saved(
     record: models.Model, *, created: bool, changed_fields: Collection[str] | None = None
 ) -> list[Run]:
-    """Start the record-triggered runs whose start condition holds, then re-check the
-    record's open runs. Called after the save commits; returns the runs started."""
+    """Start the record-triggered runs whose start condition holds, then bring the
+    record's open runs up to date: their labels (suspended and failed runs too) and,
+    for runs in progress, whatever the save lets start or end. Called after the save
+    commits; returns the runs started."""
     record = arguments.instance(record, models.Model, argument="record")
     created = arguments.flag(created, argument="created")
     changed_fields = arguments.field_names(changed_fields, argument="changed_fields")
@@ -48,17 +52,17 @@ def record_saved(
             logger.warning("Not starting %s for %r: %s", version, record, error)
     for run_id in (
         Run.objects.for_record(record)
-        .filter(status=RunStatus.IN_PROGRESS)
+        .open()
         .exclude(pk__in=[r.pk for r in started])
         .values_list("pk", flat=True)
     ):
         with locked_run(run_id) as run:
-            label = str(record)[:300]
-            if run.record_label != label:
-                run.record_label = label
-                run.save(update_fields=["record_label", "updated_at"])
             run.__dict__["_record_cache"] = {"record": record}
-            advance(run, changed_fields=changed_fields or ())
+            changed = relabel(run, version_definition(run.version), record)
+            if changed:
+                run.save(update_fields=[*changed, "updated_at"])
+            if run.status == RunStatus.IN_PROGRESS:
+                advance(run, changed_fields=changed_fields or ())
     return started
 
 

@@ -26,6 +26,12 @@ class FieldType(models.TextChoices):
     MULTI_CHOICE = "multi_choice", "Multiple choice"
     EMAIL = "email", "Email"
     URL = "url", "URL"
+    PERSON = "person", "Person"
+
+
+# A person is named by text only where the people who type it may know who has an
+# account (a Start page); forms can be shown to outside participants, who may not.
+INPUT_ONLY_FIELD_TYPES = (FieldType.PERSON,)
 
 
 class StepKind(models.TextChoices):

@@ -53,10 +53,12 @@ class Orchestration(models.Model):
 class Version(FSMModelMixin, models.Model):
     DEFINITION_FIELDS = (
         "description",
+        "label_template",
         "trigger_type",
         "trigger_model",
         "trigger_on",
         "trigger_condition",
+        "record_create",
         "allow_concurrent_runs",
         "max_stage_visits",
     )
@@ -67,14 +69,23 @@ class Version(FSMModelMixin, models.Model):
     number = models.PositiveIntegerField()
     status = FSMField(choices=VersionStatus.choices, default=VersionStatus.DRAFT, protected=True)
     description = models.TextField(blank=True)
+    label_template = models.CharField(
+        max_length=300, blank=True, help_text="A run's label, a template over record, vars and run"
+    )
     trigger_type = models.CharField(
         max_length=16, choices=TriggerType.choices, default=TriggerType.MANUAL
     )
     trigger_model = models.CharField(
-        max_length=100, blank=True, help_text="app_label.ModelName of the record that starts runs"
+        max_length=100,
+        blank=True,
+        help_text="app_label.ModelName of a run's record: the one whose saves start runs, or "
+        "the one a person starting a run by hand picks",
     )
     trigger_on = models.CharField(max_length=16, choices=TriggerOn.choices, blank=True)
     trigger_condition = models.TextField(blank=True)
+    record_create = models.BooleanField(
+        default=False, help_text="Manual starts may create a new record (where its model allows)."
+    )
     allow_concurrent_runs = models.BooleanField(
         default=False, help_text="Allow more than one open run per record."
     )

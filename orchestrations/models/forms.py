@@ -20,6 +20,9 @@ class FieldSpec(VersionPart):
     choices = models.JSONField(default=list, blank=True, help_text="Allowed values, for choices")
     help_text = models.CharField(max_length=500, blank=True)
     default = models.JSONField(null=True, blank=True)
+    # Numbers only (whole or decimal): the smallest and largest value accepted.
+    min_value = models.JSONField(null=True, blank=True)
+    max_value = models.JSONField(null=True, blank=True)
 
     class Meta:
         abstract = True

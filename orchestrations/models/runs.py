@@ -56,6 +56,9 @@ class Run(FSMModelMixin, models.Model):
     record_id = models.CharField(max_length=64, blank=True)
     record = GenericForeignKey("record_type", "record_id")
     record_label = models.CharField(max_length=300, blank=True, db_index=True)
+    # The version's label template as rendered at the start and on each save of the
+    # record; empty without a template (then `str(run)` names it by its process).
+    label = models.CharField(max_length=300, blank=True)
     # Copied from the version at start: when true, the partial unique constraint
     # below allows only one open run per (orchestration, record).
     exclusive = models.BooleanField(default=True)
@@ -83,11 +86,21 @@ class Run(FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
+        """What people call the run in messages and emails: its label, else its process,
+        number and record ("Loan origination #22 — Loan for Dana")."""
+        if self.label:
+            return self.label
         about = f" — {self.record_label}" if self.record_label else ""
-        return f"{self.orchestration.name} #{self.pk}{about}"
+        return f"{self.name}{about}"
 
     def get_absolute_url(self) -> str:
         return reverse("admin:orchestrations_run_change", args=[self.pk])
+
+    @property
+    def name(self) -> str:
+        """The run's label, else its process and number: for pages that show its record
+        beside it."""
+        return self.label or f"{self.orchestration.name} #{self.pk}"
 
     @property
     def is_open(self) -> bool:

@@ -159,7 +159,7 @@ def test_a_designer_builds_loan_origination_and_the_applicant_gets_the_first_wor
     d.locator("#trigger-settings").get_by_role("button", name="Save").click()
     expect(d.locator("#trigger-settings").get_by_role("status")).to_have_text("Saved ✓")
     add_spec(
-        d, "Add an input variable", "Applicant", "Text",
+        d, "Add an input variable", "Applicant", "Person",
         help="Username of the applicant's Handoff account.",
     )  # fmt: skip
     add_spec(d, "Add an input variable", "Amount requested", "Decimal")

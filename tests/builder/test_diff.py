@@ -245,7 +245,7 @@ def test_trigger_and_inputs_changes() -> None:
 
     assert [(c.label, c.old_text, c.new_text) for c in diff.settings] == [
         ("Trigger", "started by hand", "a record is saved"),
-        ("Trigger model", "—", "demo.Account"),
+        ("Record model", "—", "demo.Account"),
         ("Starts on", "—", "both"),
         ("Start condition", "—", "(empty)"),
     ]
@@ -254,6 +254,22 @@ def test_trigger_and_inputs_changes() -> None:
         Change("Choices", ["gold", "silver"], ["gold", "silver", "bronze"])
     ]
     assert diff.inputs[1].summary == "number, required"
+
+
+def test_the_run_label_the_record_model_and_a_range_are_compared() -> None:
+    old, new = definition(), definition()
+    new["label"] = "Onboarding {{ record.name }}"
+    new["trigger"] = {"type": "manual", "model": "demo.Account", "create": True}
+    new["forms"][0]["fields"][1]["min"] = 1
+
+    diff = diff_definitions(old, new)
+
+    assert [(c.label, c.old_text, c.new_text) for c in diff.settings] == [
+        ("Run label", "(empty)", "Onboarding {{ record.name }}"),
+        ("Record model", "—", "demo.Account"),
+        ("New records on start", "no", "yes"),
+    ]
+    assert diff.forms[0].items[0].changes == [Change("Smallest value", None, 1)]
 
 
 def test_moved_keys_are_the_fewest_that_explain_the_new_order() -> None:

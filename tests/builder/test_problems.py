@@ -143,6 +143,18 @@ def test_problems_of_forms_inputs_and_the_trigger_link_to_their_editors(as_desig
     assert places[f"Input “Tier”{SEP}choices"] == reverse("builder:input-edit", args=[variable.pk])
 
 
+def test_a_problem_of_the_run_label_links_to_the_trigger_page(as_designer, team):
+    b = VersionBuilder("labelled", label_template="{{ record.name }}")
+    b.step(b.stage("only"), "work", form=b.form("f", []), group=team, due_in=DAY)
+
+    report = problems_report(b.version)
+
+    assert [(p.where, p.url) for p in report.problems] == [
+        ("Run label", reverse("builder:trigger-edit", args=[b.version.pk]))
+    ]
+    assert "the orchestration has no record model" in report.problems[0].message
+
+
 def test_an_unknown_path_is_placed_on_the_whole_definition(db):
     from builder.problems import Places
 

@@ -253,3 +253,106 @@ def test_the_process_can_be_renamed_whatever_the_state_of_its_versions(as_design
     outsider = make_user("olga")
     client.force_login(outsider)
     assert client.post(url, {"name": "Mine now"}).status_code == 403
+
+
+# --- The run's label and a manual start's record model --------------------------------------
+
+
+def test_a_manual_trigger_may_name_a_record_model_and_a_label_that_reads_it(as_designer, draft):
+    data = trigger_data(
+        trigger_type="manual", trigger_model="demo.LoanApplication", record_create="on",
+        label_template="{{ record.applicant_name }} ({{ vars.tier }})",
+    )  # fmt: skip
+
+    response = as_designer.post(url(draft), data, **HTMX)
+
+    assert "Saved ✓" in response.content.decode()
+    exported = export_definition(Version.objects.get(pk=draft.pk))
+    assert exported["trigger"] == {
+        "type": "manual", "model": "demo.LoanApplication", "create": True
+    }  # fmt: skip
+    assert exported["label"] == "{{ record.applicant_name }} ({{ vars.tier }})"
+
+
+def test_a_label_that_reads_the_record_without_a_record_model_is_an_error(as_designer, draft):
+    data = trigger_data(trigger_type="manual", trigger_model="", label_template="{{ record.name }}")
+
+    response = as_designer.post(url(draft), data, **HTMX)
+
+    html = response.content.decode()
+    assert "Not saved" in html
+    assert "&#x27;record&#x27; has no value here: the orchestration has no record model" in html
+    assert Version.objects.get(pk=draft.pk).label_template == ""
+
+
+def test_a_label_reads_no_steps_and_only_known_names(as_designer, draft):
+    data = trigger_data(label_template="{{ steps.call.x }} {{ vars.tie }}")
+
+    html = as_designer.post(url(draft), data, **HTMX).content.decode()
+
+    assert "the label is made when the run starts, before any step has run" in html
+    as_designer.post(url(draft), trigger_data(label_template="{{ vars.tie }}"), **HTMX)
+    assert Version.objects.get(pk=draft.pk).label_template == ""
+
+
+def test_the_label_is_checked_live_with_the_label_scope(as_designer, draft):
+    check = reverse("builder:condition-check", args=[draft.pk])
+    html = as_designer.get(url(draft)).content.decode()
+    assert "&quot;check_setting&quot;: &quot;label&quot;" in html
+
+    answer = as_designer.post(check, {
+        "check_kind": "template", "check_setting": "label", "check_field": "label_template",
+        "label_template": "Onboarding {{ record.email }}", "trigger_type": "manual",
+        "trigger_model": "",
+    }).content.decode()  # fmt: skip
+    with_model = as_designer.post(check, {
+        "check_kind": "template", "check_setting": "label", "check_field": "label_template",
+        "label_template": "Onboarding {{ record.email }}", "trigger_type": "manual",
+        "trigger_model": "auth.User",
+    }).content.decode()  # fmt: skip
+
+    assert "the orchestration has no record model" in answer
+    assert "ok" in with_model
+    assert "record model" not in with_model
+
+
+def test_a_number_input_takes_a_range_and_refuses_one_upside_down(as_designer, draft):
+    add = reverse("builder:input-add", args=[draft.pk])
+
+    as_designer.post(add, spec_data(min_value="1", max_value="500"), **HTMX)
+    upside_down = as_designer.post(
+        add, spec_data(label="Rooms", min_value="9", max_value="2"), **HTMX
+    )
+    fractional = as_designer.post(add, spec_data(label="Beds", min_value="1.5"), **HTMX)
+    outside = as_designer.post(
+        add, spec_data(label="Desks", default="600", max_value="500"), **HTMX
+    )
+
+    seats = InputVariable.objects.get(version=draft, key="seats")
+    assert (seats.min_value, seats.max_value) == (1, 500)
+    assert export_definition(draft)["inputs"][-1]["min"] == 1
+    assert "The largest value is below the smallest." in upside_down.content.decode()
+    assert "A whole-number field&#x27;s range is whole numbers." in fractional.content.decode()
+    assert "less than or equal to 500" in outside.content.decode()
+    assert not InputVariable.objects.filter(key__in=["rooms", "beds", "desks"]).exists()
+
+
+def test_a_person_input_is_offered_for_inputs_not_for_form_fields(as_designer, draft):
+    html = as_designer.get(url(draft)).content.decode()
+    form = draft.forms.get(key="call")
+    fields = as_designer.get(reverse("builder:form-edit", args=[form.pk])).content.decode()
+
+    assert '<option value="person">Person</option>' in html
+    assert '<option value="person">' not in fields
+
+
+def test_only_a_manual_trigger_with_a_model_creates_records(as_designer, draft):
+    as_designer.post(url(draft), trigger_data(record_create="on"), **HTMX)
+    assert not Version.objects.get(pk=draft.pk).record_create  # a record trigger
+
+    as_designer.post(
+        url(draft),
+        trigger_data(trigger_type="manual", trigger_model="", record_create="on"),
+        **HTMX,
+    )
+    assert not Version.objects.get(pk=draft.pk).record_create  # no model

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from demo.models import Account
+from demo.models import Account, LoanApplication
 from demo.people import DEFINITION_MODELS, DEMO_PASSWORD, TEAMS, create_people
 from demo.processes import PROCESS_KEYS, install_processes, read_definition
 from demo.stories import Driver, run_background_work
@@ -98,6 +98,15 @@ def test_load_demo_leaves_runs_at_different_stages(mailoutbox):
     dana = Run.objects.get(record_label__startswith="Loan for Dana Whitfield")
     assert dana.stage_runs.filter(stage__key="application").count() == 2
     assert WorkItem.objects.open().get(run=dana).assignee_user == User.objects.get(username="dana")
+    # Loans are about their application and named by it; one waits for lola to start it.
+    assert dana.record is not None
+    assert dana.record.applicant.username == "dana"
+    assert dana.label == "Home purchase loan for Dana Whitfield ($350000)"
+    started = Run.objects.filter(orchestration__key="loan_origination").values("record_id")
+    waiting = LoanApplication.objects.exclude(pk__in=[int(r["record_id"]) for r in started])
+    assert [str(application) for application in waiting] == ["Loan for Dana Whitfield ($18,000)"]
+    # Every process names its runs.
+    assert not Run.objects.filter(label="").exists()
     # Nothing broke, and no background step waits for a worker.
     assert not Run.objects.filter(status=RunStatus.ERROR).exists()
     assert not StepRun.objects.filter(

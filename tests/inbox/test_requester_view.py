@@ -50,8 +50,7 @@ def loan() -> SimpleNamespace:
     run = run_start(
         Orchestration.objects.get(key="loan_origination"),
         record=record,
-        variables={"applicant": "dana", "amount": "350000", "purpose": "Home purchase",
-                   "term_months": 360},
+        variables={"term_months": 360},
         started_by=users["lola"],
     )  # fmt: skip
     work_item_complete(item_of(run, "application_details"), by=dana, data={

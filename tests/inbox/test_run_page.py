@@ -21,7 +21,7 @@ from orchestrations.engine import (
 )
 from orchestrations.engine.definition import version_definition
 from orchestrations.models import Comment, RunEvent, StageRun, WorkItem
-from tests.factories import VersionBuilder, field
+from tests.factories import VersionBuilder, field, make_user
 from tests.inbox.conftest import item_of
 
 KICKOFF = {
@@ -50,7 +50,7 @@ def packet_in_queue(run, people) -> WorkItem:
 
 
 def test_the_starter_sees_the_run(client, people, onboarding):
-    other = Account.objects.create(name="Ownerless")
+    other = Account.objects.create(name="Ava's other account", owner=people.ava)
     run = run_start(onboarding, record=other, started_by=people.ivan)
     client.force_login(people.ivan)
     assert client.get(page_of(run)).status_code == 200
@@ -186,17 +186,19 @@ def test_a_suspended_run_says_so(client, people, run):
 
 
 def test_a_run_stopped_on_an_error_shows_the_error(client, people):
+    gone = make_user("gone")
     b = VersionBuilder("broken")
-    b.step(b.stage("s"), "t", form=b.form("f", [field("x")]), expression="vars.owner")
-    b.input("owner")
+    b.step(b.stage("s"), "t", form=b.form("f", [field("x")]), user=gone)
     b.activate()
-    run = run_start(b.orchestration, variables={"owner": "nobody-here"}, started_by=people.ava)
+    gone.is_active = False  # after activation, which checks it
+    gone.save()
+    run = run_start(b.orchestration, started_by=people.ava)
     run.refresh_from_db()
     client.force_login(people.ava)
     html = html_of(client.get(page_of(run)))
     assert "Stopped on an error." in html
     assert run.error_message
-    assert html.count("not a user or a team") >= 2  # in the header and on the step's row
+    assert html.count("no longer an active user") >= 2  # in the header and on the step's row
 
 
 def test_background_steps_are_labelled_with_their_action(client, people):

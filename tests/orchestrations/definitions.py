@@ -82,6 +82,8 @@ def _input(key: str, type: str, **options: Any) -> dict[str, Any]:
         "choices": [],
         "help": "",
         "default": None,
+        "min": None,
+        "max": None,
     }
     return {**spec, **options}
 
@@ -96,6 +98,7 @@ RICH: dict[str, Any] = {
     "key": "customer_onboarding",
     "name": "Customer onboarding",
     "description": "From closed-won to live.",
+    "label": "Onboarding {{ record.name }} ({{ vars.tier }})",
     "trigger": {
         "type": "record",
         "model": "demo.Account",
@@ -105,9 +108,9 @@ RICH: dict[str, Any] = {
     "allow_concurrent_runs": True,
     "max_stage_visits": 5,
     "inputs": [
-        _input("csm", "text", label="CSM", help="Who looks after the account"),
+        _input("csm", "person", label="CSM", help="Who looks after the account"),
         _input("tier", "choice", required=True, choices=["standard", "gold"], default="gold"),
-        _input("seats", "number", default=10),
+        _input("seats", "number", default=10, min=1, max=10000),
     ],
     "forms": [
         {
@@ -117,7 +120,7 @@ RICH: dict[str, Any] = {
                 _field("notes", "text", required=True),
                 _field("agenda", "long_text", help="What we covered"),
                 _field("attendees", "number", default=2),
-                _field("budget", "decimal", default="1500.50"),
+                _field("budget", "decimal", default="1500.50", min=0),
                 _field("start_date", "date", default="2030-01-31"),
                 _field("call_at", "datetime"),
             ],

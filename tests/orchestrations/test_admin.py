@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from demo.models import Account
+from orchestrations.actions import action
+from orchestrations.actions.registry import unregister
 from orchestrations.engine import run_cancel, run_start, run_suspend, work_item_complete
 from orchestrations.events import record_event
 from orchestrations.models import (
@@ -362,6 +364,59 @@ def test_a_failed_step_is_retried_from_the_step_list(support_client, alice):
     assert messages_of(response) == ["Retried 1 step run."]
     run.refresh_from_db()
     assert run.status == "in_progress"
+
+
+def test_a_retry_that_fails_again_at_once_says_what_happened(admin_client, support_client, alice):
+    alice.is_active = False  # the check step's assignee: it cannot start, and still cannot
+    alice.save()
+    b = VersionBuilder("fragile")
+    b.step(b.stage("only"), "check", form=b.form("f", [field("x")]), user=alice)
+    b.activate()
+    first, second = start(b.orchestration, "Broken"), start(b.orchestration, "Also broken")
+    failed = StepRun.objects.get(run=first)
+
+    one = run_action(admin_client, "retry_runs", [first])
+    both = run_action(admin_client, "resume_runs", [first, second])
+    page = admin_client.post(steer_url(first, "retry"), follow=True)
+    steps = support_client.post(
+        changelist(StepRun), {"action": "retry", "_selected_action": [failed.pk]}, follow=True
+    )
+
+    again = "The assignee of 'Check' is no longer an active user."
+    assert messages_of(one) == [f"Retried 1 run; it failed again: {again}"]
+    assert messages_of(both) == [
+        "Resumed 2 runs; 2 failed again:",
+        f"Fragile #{first.pk} — Broken failed again: {again}",
+        f"Fragile #{second.pk} — Also broken failed again: {again}",
+    ]
+    assert messages_of(page) == [f"Retried 1 run; it failed again: {again}"]
+    assert messages_of(steps) == [f"Retried 1 step run; it failed again: {again}"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retried_action_that_fails_again_in_this_process_says_how(admin_client):
+    # Celery runs eagerly here, as with `make run`'s defaults: the attempt runs right
+    # after the retry commits, within the same request.
+    @action("test.provision")
+    def provision(ctx):
+        raise RuntimeError("the tenant API answered 503")
+
+    try:
+        b = VersionBuilder("provisioning")
+        b.step(b.stage("only"), "provision", action="test.provision", retry_max_attempts=1)
+        b.activate()
+        run = start(b.orchestration, "Acme")
+        run.refresh_from_db()
+        assert run.status == "error"
+
+        response = run_action(admin_client, "retry_runs", [run])
+    finally:
+        unregister("test.provision")
+
+    assert messages_of(response) == [
+        "Retried 1 run; it failed again: 'Provision' failed after 1 attempt(s): "
+        "the tenant API answered 503."
+    ]
 
 
 # one run, from its page

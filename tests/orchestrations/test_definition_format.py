@@ -58,7 +58,7 @@ def test_export_import_export_of_a_rich_definition_is_identical(people):
 def test_export_writes_every_key_in_canonical_order(people):
     exported = export_definition(import_definition(small_definition()))
     assert list(exported) == [
-        "format", "key", "name", "description", "trigger", "allow_concurrent_runs",
+        "format", "key", "name", "description", "label", "trigger", "allow_concurrent_runs",
         "max_stage_visits", "inputs", "forms", "stages",
     ]  # fmt: skip
     stage = exported["stages"][0]
@@ -68,8 +68,8 @@ def test_export_writes_every_key_in_canonical_order(people):
         "due_in", "email", "visibility", "visibility_groups", "action", "inputs", "retry",
     ]  # fmt: skip
     assert list(exported["forms"][0]["fields"][0]) == [
-        "key", "label", "type", "required", "choices", "help", "default", "visibility",
-        "visibility_groups",
+        "key", "label", "type", "required", "choices", "help", "default", "min", "max",
+        "visibility", "visibility_groups",
     ]  # fmt: skip
     assert json.loads(json.dumps(exported)) == exported
 
@@ -77,13 +77,15 @@ def test_export_writes_every_key_in_canonical_order(people):
 def test_omitted_optional_keys_take_their_defaults(people):
     exported = export_definition(import_definition(small_definition()))
     assert exported["description"] == ""
+    assert exported["label"] == ""
     assert exported["trigger"] == {"type": "manual"}
     assert exported["allow_concurrent_runs"] is False
     assert exported["max_stage_visits"] is None
     assert exported["inputs"] == []
     assert exported["forms"][0]["fields"][0] == {
         "key": "notes", "label": "Notes", "type": "text", "required": False,
-        "choices": [], "help": "", "default": None, "visibility": None, "visibility_groups": [],
+        "choices": [], "help": "", "default": None, "min": None, "max": None,
+        "visibility": None, "visibility_groups": [],
     }  # fmt: skip
     stage = exported["stages"][0]
     assert stage["exit_condition"] == ""
@@ -262,3 +264,26 @@ def test_import_command_reports_files_that_are_not_json(tmp_path):
         call_command("orchestration_import", str(path))
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("orchestration_import", str(tmp_path / "missing.json"))
+
+
+def test_import_command_refuses_a_label_that_reads_the_record_without_a_record_model(
+    people, tmp_path
+):
+    path = tmp_path / "label.json"
+    path.write_text(json.dumps(small_definition(label="Notes about {{ record.name }}")))
+    err = StringIO()
+    with pytest.raises(CommandError, match=r"1 error in .*label\.json; nothing was imported"):
+        call_command("orchestration_import", str(path), stderr=err)
+    assert "$.label: In the label: 'record' is not available here" in err.getvalue()
+    assert "the orchestration has no record model" in err.getvalue()
+    assert not Orchestration.objects.exists()
+
+    path.write_text(json.dumps(small_definition(
+        label="Notes about {{ record.name }}",
+        trigger={"type": "manual", "model": "demo.Account", "create": False},
+    )))  # fmt: skip
+    call_command("orchestration_import", str(path), stdout=StringIO())
+    version = Version.objects.get()
+    assert (version.label_template, version.trigger_model) == (
+        "Notes about {{ record.name }}", "demo.Account"
+    )  # fmt: skip

@@ -198,7 +198,18 @@ EXPRESSION_CASES = [
     ("email subject template", _set([*STEP, "email"], {"subject": "Hi {{ vars.nme }}"}), f"{S}.email.subject", "nme"),
     ("email body template", _set([*STEP, "email"], {"body": "Hi {{ steps.write.nots }}"}), f"{S}.email.body", "has no output 'nots' (did you mean 'notes'?) at column 19"),
     ("action input template", _background(action="send_email", inputs={"to": ["{{ run.started_by.emial }}"], **EMAIL_INPUTS}), f"{S1}.inputs.to", "emial"),
-    ("manual trigger needs no model", _set(["trigger"], {"type": "manual", "model": "x", "condition": "x"}), None, None),
+    ("manual trigger needs no model", _set(["trigger"], {"type": "manual", "condition": "x"}), None, None),
+    ("label reads the record without a record model", _set(["label"], "About {{ record.name }}"), "$.label", "'record' is not available here (available: vars, run) at column 10: the orchestration has no record model"),
+    ("label reads steps", _set(["label"], "{{ steps.write.notes }}"), "$.label", "the label is made when the run starts, before any step has run"),
+    ("label reads an unknown variable", _set(["label"], "{{ vars.nme }}"), "$.label", "unknown variable 'nme'"),
+    ("label with a record model", _set(["trigger"], {"type": "manual", "model": "demo.Account"}), None, None),
+    ("range on a text field", _inputs(key="a", min=1), "$.inputs[0].min", "Only number and decimal fields have a range"),
+    ("fractional range of a whole number", _inputs(key="a", type="number", max=2.5), "$.inputs[0].max", "whole numbers"),
+    ("range upside down", _inputs(key="a", type="decimal", min=5, max=1), "$.inputs[0].max", "The maximum is below the minimum"),
+    ("range past the storage limit", _inputs(key="a", type="number", max=10**15), "$.inputs[0].max", "at most 15 digits"),
+    ("default outside the range", _inputs(key="a", type="number", min=1, default=0), "$.inputs[0].default", "greater than or equal to 1"),
+    ("a person field in a form", _set(["forms", 0, "fields", 0, "type"], "person"), "$.forms[0].fields[0].type", "for input variables only"),
+    ("manual trigger's record model", _set(["trigger"], {"type": "manual", "model": "demo.Acount"}), "$.trigger.model", "No model 'demo.Acount'. Did you mean 'demo.Account'?"),
 ]
 GRAPH_CASES = [
     ("no stages", _set(["stages"], []), "$.stages", "at least one stage"),
@@ -324,3 +335,47 @@ def test_a_stage_after_one_that_always_decides_is_reachable_by_a_goto(people):
     assert errors(data) == []
     data["stages"][0]["on_error"] = None
     assert [path for path, _ in errors(data)] == ["$.stages[2]"]
+
+
+def test_a_label_may_read_the_record_when_runs_have_a_record_model(people):
+    data = small_definition(
+        label="About {{ record.name }}, {{ run.started_by.first_name }}",
+        trigger={"type": "manual", "model": "demo.Account"},
+    )
+    assert validate_definition(data) == []
+    data["label"] = "About {{ record.nme }}"
+    assert errors(data) == [
+        ("$.label", "In the label: record has no field 'nme' (did you mean 'name'?) at column 17.")
+    ]
+
+
+def test_creating_records_is_warned_about_where_it_cannot_happen(people):
+    record = small_definition(trigger={"type": "record", "model": "demo.Account", "create": True})
+    no_model = small_definition(trigger={"type": "manual", "create": True})
+    no_fields = small_definition(
+        trigger={"type": "manual", "model": "demo.Account", "create": True}
+    )
+
+    assert warnings(record) == [
+        ("$.trigger.create", "Ignored: records that start runs exist already.")
+    ]
+    assert warnings(no_model) == [
+        ("$.trigger.create", "Ignored: a manual trigger without a model has no record.")
+    ]
+    assert warnings(no_fields) == [
+        (
+            "$.trigger.create",
+            "demo.Account does not say which fields a new record needs (handoff_create_fields): the Start page cannot create one.",
+        )
+    ]
+
+
+def test_an_assignee_read_straight_from_a_text_input_is_warned_about(people):
+    data = small_definition(inputs=[{"key": "owner", "label": "Owner", "type": "text"}])
+    step_of(data)["assignee"] = {"expression": "vars.owner"}
+    assert warnings(data) == [(
+        "$.stages[0].steps[0].assignee.expression",
+        "Input 'owner' is text: make it a person input, so that starting a run checks that it names somebody (else the step fails when nobody has it).",
+    )]  # fmt: skip
+    data["inputs"][0]["type"] = "person"
+    assert warnings(data) == []

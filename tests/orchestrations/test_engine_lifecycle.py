@@ -353,14 +353,18 @@ def test_run_inputs_are_validated():
 
 
 def test_an_unresolvable_assignee_puts_the_run_in_error():
+    # A manual start refuses an assignee expression that names nobody (see
+    # test_engine_start.py); a user deactivated after the activation still fails.
+    ann = make_user("ann")
     b = VersionBuilder("bad")
-    b.step(b.stage("s"), "t", form=b.form("f", [field("x")]), expression="vars.owner")
-    b.input("owner")
+    b.step(b.stage("s"), "t", form=b.form("f", [field("x")]), user=ann)
     b.activate()
-    run = run_start(b.orchestration, variables={"owner": "nobody-here"})
+    ann.is_active = False
+    ann.save()
+    run = run_start(b.orchestration)
     run.refresh_from_db()
     assert run.status == "error"
-    assert "not a user or a team" in run.error_message
+    assert "no longer an active user" in run.error_message
     assert statuses(run) == {"t": "error"}
 
 

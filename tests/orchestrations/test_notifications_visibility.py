@@ -141,7 +141,10 @@ def test_a_starter_outside_the_staff_is_told_a_run_stopped_but_not_the_error(
 ):
     settings.SUPPORT_EMAILS = ["support@example.com"]
     b = VersionBuilder("broken")
-    b.step(b.stage("s"), "s", form=b.form("f", [field("x")]), expression="vars.nobody")
+    stage = b.stage("s")
+    # A step after the first (a start checks only the first steps' assignees).
+    first = b.step(stage, "first", action="set_variables", action_inputs={"values": {}})
+    b.step(stage, "s", form=b.form("f", [field("x")]), expression="vars.nobody", after=[first])
     b.input("nobody")
     b.activate()
     with after_commit():
