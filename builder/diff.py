@@ -359,6 +359,8 @@ STEP_SETTINGS: tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...] = (
     ("Completes when", lambda s: s.get("exit_condition", "")),
     ("Form", lambda s: s.get("form")),
     ("Assignee", lambda s: assignee_text(s.get("assignee"))),
+    # Files written before the setting existed mean the default.
+    ("Who may reassign", lambda s: s.get("reassign", "team")),
     ("Due in", lambda s: duration_text(s.get("due_in"))),
     ("Email subject", lambda s: (s.get("email") or {}).get("subject", "")),
     ("Email body", lambda s: (s.get("email") or {}).get("body", "")),

@@ -17,8 +17,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from inbox.forms import initial_values, typed_values
-from orchestrations.fields import PersonField, build_form_class, field_def
+from inbox.forms import initial_values
+from orchestrations.fields import PersonField, build_form_class, field_def, typed_values
 from orchestrations.models import Run, Version
 from orchestrations.naming import person_named
 from orchestrations.records import (

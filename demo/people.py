@@ -73,10 +73,11 @@ PEOPLE = [
     Person("grace", "Grace", "Liu", "New hire, Engineering"),
     Person("priya", "Priya", "Raman", "New hire, Sales"),
     Person("omar", "Omar", "Haddad", "New hire, Finance"),
-    # Loan officers are members (a team) so that they see the staff's notes; applicants
-    # are in no team: outside participants, who see only what is shared with them.
+    # Loan officers are members (a team) so that they see the staff's notes and hand work
+    # to each other; applicants are in no team: outside participants, who see only what is
+    # shared with them and never reassign, delegate or browse people.
     Person("lola", "Lola", "Martinez", "Loan officer (starts loan applications)", ("Lending",)),
-    Person("leo", "Leo", "Fischer", "Loan officer", ("Lending",)),
+    Person("leo", "Leo", "Fischer", "Loan officer (covers for Lola)", ("Lending",)),
     Person("uma", "Uma", "Sharma", "Underwriter", ("Underwriting",)),
     Person("ulrich", "Ulrich", "Weber", "Senior underwriter", ("Underwriting",)),
     Person("fay", "Fay", "Morgan", "Funding specialist", ("Funding",)),

@@ -91,19 +91,6 @@ def work_item_for(user: Any, pk: int, queryset: Any = None) -> WorkItem:
     return item
 
 
-def acting_for(user: Any, item: WorkItem) -> Any:
-    """Whose behalf `user` acts on when working `item`: the person it was routed
-    away from, or the away assignee who delegates to `user`; None for own work."""
-    if item.assignee_user_id == user.pk or item.claimed_by_id == user.pk:
-        return item.on_behalf_of
-    if item.assignee_user_id is None:
-        return None
-    delegated = Delegation.objects.active_on(today()).filter(
-        user_id=item.assignee_user_id, delegate=user
-    )
-    return item.assignee_user if delegated.exists() else None
-
-
 def runs_for(user: Any, *, pk: int | None = None) -> models.QuerySet[Run]:
     """Every run `user` may see (only run `pk`'s items are searched when given)."""
     if user.is_staff and user.has_perm(VIEW_RUNS_PERMISSION):

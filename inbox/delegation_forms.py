@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 
+from orchestrations.engine import handover
 from orchestrations.engine.delegation import away_all_along, overlapping, range_phrase
+from orchestrations.engine.handover import Targets
 from orchestrations.naming import person_name
-
-from .forms import PersonChoiceField
+from orchestrations.picker import PickerForm, TargetField, search_initial, shown_refusal
 
 # A typo in the year should not send someone's work away for a decade.
 LONGEST_ABSENCE = dt.timedelta(days=366)
@@ -21,17 +22,19 @@ def date_input(today: dt.date) -> forms.DateInput:
     return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "min": today.isoformat()})
 
 
-class DelegationForm(forms.Form):
+class DelegationForm(PickerForm):
     """Validates a new out-of-office for `user`; `warning` says what to know after
-    saving (the delegate is away themself for part of the time)."""
+    saving (the delegate is away themself for part of the time). The delegate is
+    searched among the members who share one of `user`'s teams (`engine.handover`)."""
 
-    delegate = PersonChoiceField(
-        queryset=get_user_model().objects.none(),
-        label="Who covers for you",
-        empty_label="Choose a colleague",
+    pick_field = "delegate"
+
+    delegate = TargetField(
+        people_only=True,
+        label="Choose",
         error_messages={
             "required": "Choose the colleague who covers for you.",
-            "invalid_choice": "Choose an active colleague other than yourself.",
+            "invalid": "Choose an active colleague other than yourself.",
         },
     )
     starts_on = forms.DateField(label="From", error_messages={"required": "Enter the first day."})
@@ -51,12 +54,31 @@ class DelegationForm(forms.Form):
         kwargs.setdefault("initial", {"starts_on": today})
         super().__init__(*args, **kwargs)
         self.user, self.today, self.warning = user, today, ""
-        colleagues = get_user_model().objects.filter(is_active=True).exclude(pk=user.pk)
-        self.fields["delegate"].queryset = colleagues.order_by(  # type: ignore[attr-defined]
-            "first_name", "last_name", "username"
-        )
+        self.fields["find"].label = "Who covers for you"
+        self.fields["find"].help_text = "A colleague from one of your teams."
         self.fields["starts_on"].widget = date_input(today)
         self.fields["ends_on"].widget = date_input(today)
+
+    @classmethod
+    def searching(cls, data: Mapping[str, Any], *, user: Any, today: dt.date) -> DelegationForm:
+        """The form after a search: what was typed, no errors yet."""
+        names = ["find", "delegate", "starts_on", "ends_on", "note"]
+        return cls(initial=search_initial(data, None, names), user=user, today=today)
+
+    def targets(self) -> Targets:
+        return handover.delegate_targets(self.user)
+
+    def engine_arguments(self) -> dict[str, Any]:
+        """What `delegation_create` takes besides the user."""
+        data = self.cleaned_data
+        return {name: data[name] for name in ("delegate", "starts_on", "ends_on", "note")}
+
+    def clean_delegate(self) -> Any:
+        delegate = self.cleaned_data["delegate"]
+        refusal = handover.delegate_refusal(self.user, delegate)
+        if refusal is not None:
+            raise forms.ValidationError(shown_refusal(refusal, self.fields["delegate"]))
+        return delegate
 
     def clean_starts_on(self) -> dt.date:
         starts_on = self.cleaned_data["starts_on"]

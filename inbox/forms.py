@@ -6,13 +6,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from orchestrations import limits
+from orchestrations.engine import handover
+from orchestrations.engine.handover import Targets
 from orchestrations.fields import FieldDef, build_form_class
 from orchestrations.membership import is_member
 from orchestrations.models.choices import FieldType
+from orchestrations.picker import PickerForm, TargetField, search_initial, shown_refusal
 
 COMMENT_MAX_LENGTH = 5000
 
@@ -32,29 +33,6 @@ def step_form(
     return form_class(initial=initial_values(fields, values))
 
 
-def typed_values(fields: Iterable[FieldDef], data: Mapping[str, Any]) -> dict[str, Any]:
-    """The values of the step's fields as typed, unvalidated (lists for multi-value
-    fields), but storable: a draft keeps what the person typed, not what the database
-    would refuse."""
-    values: dict[str, Any] = {}
-    for spec in fields:
-        if spec.type == FieldType.MULTI_CHOICE:
-            getlist = getattr(data, "getlist", None)
-            raw = getlist(spec.key) if getlist else data.get(spec.key, [])
-            values[spec.key] = [_storable(str(v)) for v in (raw or [])]
-        else:
-            value = data.get(spec.key, "")
-            values[spec.key] = "" if value is None else _storable(str(value))
-    return values
-
-
-def _storable(text: str) -> str:
-    """Typed text without NUL characters and lone surrogates (PostgreSQL refuses both),
-    and no longer than any field may be; submitting still validates it all."""
-    text = text[: limits.LONG_TEXT_MAX_LENGTH].replace("\x00", "")
-    return text.encode("utf-8", "ignore").decode("utf-8")
-
-
 def initial_values(fields: Iterable[FieldDef], values: Mapping[str, Any] | None) -> dict[str, Any]:
     """What the fields start with: the given values if any (typed, or as stored when a
     step was completed), else each field's default."""
@@ -71,70 +49,68 @@ def _as_initial(spec: FieldDef, value: Any) -> Any:
     return value
 
 
-class PersonChoiceField(forms.ModelChoiceField):
-    """A choice of user, labelled "Full Name (username)" so namesakes differ."""
+class ReassignForm(PickerForm):
+    """Whom to give `item` to, and why: one person or team, searched among those `user`
+    may hand it to (`engine.handover`), whose refusal is shown next to the choice."""
 
-    def label_from_instance(self, obj: Any) -> str:
-        full = obj.get_full_name()
-        return f"{full} ({obj.get_username()})" if full else obj.get_username()
-
-
-class ReassignForm(forms.Form):
-    to_user = PersonChoiceField(
-        queryset=get_user_model().objects.none(),
-        required=False,
-        label="To a person",
-        empty_label="—",
-    )
-    to_group = forms.ModelChoiceField(
-        queryset=Group.objects.none(), required=False, label="Or to a team", empty_label="—"
-    )
+    to = TargetField(required=False, label="Choose")
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The new assignee sees this in their email and in the run's timeline.",
     )
 
-    def __init__(self, *args: Any, item: Any = None, **kwargs: Any):
+    def __init__(self, *args: Any, item: Any, user: Any, **kwargs: Any):
         kwargs.setdefault("prefix", "reassign")
         super().__init__(*args, **kwargs)
-        self.item = item
-        users = get_user_model().objects.filter(is_active=True)
-        self.fields["to_user"].queryset = users.order_by("first_name", "last_name", "username")  # type: ignore[attr-defined]
-        self.fields["to_group"].queryset = Group.objects.order_by("name")  # type: ignore[attr-defined]
+        self.item, self.user = item, user
+        self.fields["find"].label = "To a person or a team"
+
+    @classmethod
+    def searching(cls, data: Mapping[str, Any], *, item: Any, user: Any) -> ReassignForm:
+        """The form after a search: what was typed, no errors yet."""
+        initial = search_initial(data, "reassign", ["find", "to", "reason"])
+        return cls(initial=initial, item=item, user=user)
+
+    def targets(self) -> Targets:
+        return handover.reassign_targets(self.user, self.item)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        user, group = cleaned.get("to_user"), cleaned.get("to_group")
-        if "to_user" in self.errors or "to_group" in self.errors:
+        target = cleaned.get("to")
+        if "to" in self.errors:
             return cleaned
-        if user is None and group is None:
-            self.add_error("to_user", "Choose a person or a team.")
-        elif user is not None and group is not None:
-            self.add_error("to_group", "Choose a person or a team, not both.")
-        elif self.item is not None and self._is_current(user, group):
-            field = "to_user" if user is not None else "to_group"
-            self.add_error(field, "The item is already assigned there.")
+        if target is None:
+            self.add_error("to", "Choose a person or a team.")
+        elif self._is_current(target):
+            self.add_error("to", "The item is already assigned there.")
+        else:
+            refusal = handover.reassign_refusal(self.user, self.item, **self.engine_targets())
+            if refusal is not None:
+                self.add_error("to", shown_refusal(refusal, self.fields["to"]))
         return cleaned
+
+    def engine_targets(self) -> dict[str, Any]:
+        target = self.cleaned_data.get("to")
+        if isinstance(target, Group):
+            return {"to_user": None, "to_group": target}
+        return {"to_user": target, "to_group": None}
 
     def engine_arguments(self) -> dict[str, Any]:
         """What `work_item_reassign` takes: to_user or to_group, and the reason."""
-        data = self.cleaned_data
-        return {"to_user": data["to_user"], "to_group": data["to_group"], "reason": data["reason"]}
+        return {**self.engine_targets(), "reason": self.cleaned_data["reason"]}
 
     @property
     def target(self) -> Any:
-        return self.cleaned_data.get("to_user") or self.cleaned_data.get("to_group")
+        return self.cleaned_data.get("to")
 
-    def _is_current(self, user: Any, group: Any) -> bool:
+    def _is_current(self, target: Any) -> bool:
         item = self.item
-        if user is not None:
-            return bool(item.assignee_user_id == user.pk and not item.claimed_by_id)
-        return bool(
-            item.assignee_group_id == group.pk
-            and not item.assignee_user_id
-            and not item.claimed_by_id
-        )
+        if item.claimed_by_id:
+            return False
+        if isinstance(target, Group):
+            return bool(item.assignee_group_id == target.pk and not item.assignee_user_id)
+        return bool(item.assignee_user_id == target.pk)
 
 
 INTERNAL, SHARED = "internal", "shared"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -35,3 +35,11 @@ class NotAllowed(HandoffError):
 
 class AssigneeError(HandoffError):
     """An assignee expression did not name a user or group."""
+
+
+class AlreadyClaimedError(TransitionRefused):
+    """Somebody else holds the item: says who, and since when."""
+
+    def __init__(self, message: str, *, claimed_by: Any = None):
+        super().__init__(message)
+        self.claimed_by = claimed_by

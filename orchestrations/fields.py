@@ -275,3 +275,27 @@ def _choices_of(value: Any) -> tuple[list[str], str]:
     if not all(isinstance(item, str | int | float | Decimal) for item in items):
         return [], "Each choice must be one of the choices, not a list or an object."
     return [item if isinstance(item, str) else str(item) for item in items], ""
+
+
+def typed_values(fields: Iterable[FieldDef], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of the step's fields as typed, unvalidated (lists for multi-value
+    fields), but storable: a draft keeps what the person typed, not what the database
+    would refuse."""
+    values: dict[str, Any] = {}
+    for spec in fields:
+        if spec.type == FieldType.MULTI_CHOICE:
+            getlist = getattr(data, "getlist", None)
+            raw = getlist(spec.key) if getlist else data.get(spec.key, [])
+            raw = [raw] if isinstance(raw, str) else raw
+            values[spec.key] = [_storable(str(v)) for v in (raw or [])]
+        else:
+            value = data.get(spec.key, "")
+            values[spec.key] = "" if value is None else _storable(str(value))
+    return values
+
+
+def _storable(text: str) -> str:
+    """Typed text without NUL characters and lone surrogates (PostgreSQL refuses both),
+    and no longer than any field may be; submitting still validates it all."""
+    text = text[: limits.LONG_TEXT_MAX_LENGTH].replace("\x00", "")
+    return text.encode("utf-8", "ignore").decode("utf-8")

@@ -15,7 +15,13 @@ from django.urls import reverse
 from orchestrations.actions import registered_actions
 from orchestrations.conditions import Scope
 from orchestrations.models import Step
-from orchestrations.models.choices import AssigneeType, StartWhen, StepKind, Visibility
+from orchestrations.models.choices import (
+    AssigneeType,
+    ReassignScope,
+    StartWhen,
+    StepKind,
+    Visibility,
+)
 
 from .. import scopes
 from ..durations import due_in_text, parse_due_in
@@ -37,7 +43,7 @@ class StepForm(EditorForm):
         model = Step
         fields = [
             "name", "key", "kind", "form", "assignee_type", "assignee_user", "assignee_group",
-            "assignee_expression", "due_in", "email_subject", "email_body", "action",
+            "assignee_expression", "reassign", "due_in", "email_subject", "email_body", "action",
             "retry_max_attempts", "retry_backoff_seconds", "instructions", "start_when",
             "start_after", "start_condition", "exit_condition", "visibility", "visibility_groups",
         ]  # fmt: skip
@@ -47,6 +53,7 @@ class StepForm(EditorForm):
             "assignee_user": "User",
             "assignee_group": "Team queue",
             "assignee_expression": "Expression",
+            "reassign": "Who may reassign its items",
             "email_subject": "Email subject",
             "email_body": "Email body",
             "retry_max_attempts": "Attempts",
@@ -61,6 +68,8 @@ class StepForm(EditorForm):
         help_texts = {
             "key": "Conditions read its outputs as steps.<key>. Unique in the version.",
             "assignee_expression": "Gives a user or a team, e.g. record.owner or vars.csm.",
+            "reassign": "Whom the people working an item may hand it to. Support staff may "
+            "always reassign it, to any member or team; outside participants never can.",
             "email_subject": "The notification for a new work item. {{ record.name }} "
             "placeholders are filled in.",
             "instructions": "Shown with the work item.",
@@ -76,6 +85,7 @@ class StepForm(EditorForm):
         widgets = {
             "kind": forms.RadioSelect,
             "assignee_type": forms.RadioSelect,
+            "reassign": forms.RadioSelect,
             "start_when": forms.RadioSelect,
             "start_after": forms.CheckboxSelectMultiple,
             "visibility": forms.RadioSelect,
@@ -96,6 +106,8 @@ class StepForm(EditorForm):
         fields["kind"].choices = StepKind.choices
         fields["assignee_type"].choices = AssigneeType.choices
         fields["assignee_type"].required = False
+        fields["reassign"].choices = ReassignScope.choices
+        fields["reassign"].required = False  # a background step has no choice to make
         fields["form"].queryset = self.version.forms.all()
         fields["form"].empty_label = "— choose a form —"
         users = get_user_model()._default_manager.filter(
@@ -186,6 +198,9 @@ class StepForm(EditorForm):
 
     def clean_due_in(self) -> timedelta | None:
         return parse_due_in(self.cleaned_data["due_in"] or "")
+
+    def clean_reassign(self) -> str:
+        return self.cleaned_data.get("reassign") or ReassignScope.TEAM
 
     def clean_key(self) -> str:
         key = self.cleaned_data["key"]
@@ -288,6 +303,7 @@ class StepForm(EditorForm):
             step.form = None
             step.assignee_type, step.assignee_user, step.assignee_group = "", None, None
             step.assignee_expression = ""
+            step.reassign = ReassignScope.TEAM  # no work item to reassign
             step.action_inputs = data["action_inputs"]
         else:
             step.action, step.action_inputs = "", {}

@@ -17,6 +17,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from orchestrations import membership
 from orchestrations.naming import person_name
 from orchestrations.status import RunStatus
 
@@ -35,6 +36,12 @@ RUN_STATUS_LABELS = {
 def person(who: Any) -> str:
     """A user's full name (their username when they have none), a team's name, or ""."""
     return person_name(who, nobody="")
+
+
+@register.filter
+def is_member(user: Any) -> bool:
+    """Whether `user` is a member (in a team, or staff) rather than an outside participant."""
+    return membership.is_member(user)
 
 
 @register.filter

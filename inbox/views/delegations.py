@@ -1,4 +1,7 @@
-"""Out of office: delegate my incoming work to a colleague for a date range."""
+"""Out of office: delegate my incoming work to a colleague for a date range.
+
+Only members have one: to an outside participant (in no team) these pages answer 404,
+so they never list anybody (see `orchestrations.engine.handover`)."""
 
 from __future__ import annotations
 
@@ -8,15 +11,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from orchestrations.engine import NotAllowed
 from orchestrations.engine import delegation as away
+from orchestrations.membership import is_member
 from orchestrations.models import Delegation
 from orchestrations.naming import person_name
+from orchestrations.picker import SEARCH
 
 from ..delegation_forms import DelegationForm
 
@@ -26,17 +32,40 @@ PAST_SHOWN = 5
 @login_required
 @require_http_methods(["GET", "POST"])
 def delegation_list(request: HttpRequest) -> HttpResponse:
+    """The page; a POST saves a new out-of-office, or (the Search button) only shows
+    who matches what was typed."""
+    refuse_outside_participants(request)
     today = timezone.localdate()
-    form = DelegationForm(request.POST or None, user=request.user, today=today)
-    if form.is_valid():
-        delegation = away.delegation_create(user=request.user, **form.cleaned_data)
-        messages.success(request, _created(delegation, today))
-        if form.warning:
-            messages.warning(request, form.warning)
-        return redirect("inbox:delegations")
-    return render(
-        request, "inbox/delegations.html", {"form": form, **overview(request.user, today)}
-    )
+    if SEARCH in request.POST:
+        form = DelegationForm.searching(request.POST, user=request.user, today=today)
+    else:
+        form = DelegationForm(request.POST or None, user=request.user, today=today)
+    if form.is_bound and form.is_valid():
+        try:
+            delegation = away.delegation_create(user=request.user, **form.engine_arguments())
+        except NotAllowed as refusal:  # teams changed since the form checked
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _created(delegation, today))
+            if form.warning:
+                messages.warning(request, form.warning)
+            return redirect("inbox:delegations")
+    context = {"form": form, "picker": form.picker(), **overview(request.user, today)}
+    return render(request, "inbox/delegations.html", context)
+
+
+@login_required
+@require_GET
+def delegate_search(request: HttpRequest) -> HttpResponse:
+    """The delegate type-ahead's matches (htmx)."""
+    refuse_outside_participants(request)
+    form = DelegationForm.searching(request.GET, user=request.user, today=timezone.localdate())
+    return render(request, "inbox/partials/_picker_results.html", {"picker": form.picker()})
+
+
+def refuse_outside_participants(request: HttpRequest) -> None:
+    if not is_member(request.user):
+        raise Http404("No such page.")
 
 
 @login_required

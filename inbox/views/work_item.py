@@ -1,5 +1,6 @@
 """The work-item page: the step's form in the run's context; submit, save a draft,
-reassign, comment."""
+comment (reassigning is `reassign.py`'s). What the page offers is what the engine's rule
+book (`engine.work_item_abilities`) allows."""
 
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from orchestrations import engine, visibility
 from orchestrations.engine.definition import StepDef, version_definition
+from orchestrations.fields import typed_values
 from orchestrations.models import WorkItem
-from orchestrations.status import RunStatus, StepRunStatus, WorkItemStatus
+from orchestrations.status import RunStatus, WorkItemStatus
 
 from .. import access, answers, people, run_context, services
-from ..forms import CommentForm, ReassignForm, step_form, typed_values
+from ..forms import CommentForm, ReassignForm, step_form
 from ..htmx import HtmxRequest, work_changed
 
 SEEN_SALT = "inbox.work-item.seen"
@@ -64,11 +66,8 @@ def detail(request: HtmxRequest, pk: int) -> HttpResponse:
         now_with = people.holder(item, viewer, step_of(item))
         return refuse_stale(request, item, f"This item is now with {now_with}.")
     step = step_of(item)
-    acting_for = access.acting_for(request.user, item)
     try:
-        done = engine.work_item_complete(
-            item, by=request.user, data=request.POST, on_behalf_of=acting_for
-        )
+        done = engine.work_item_complete(item, by=request.user, data=request.POST)
     except ValidationError:
         form = step_form(step.fields, data=request.POST)
         form.is_valid()  # the same form the engine validated with: the same messages
@@ -85,7 +84,7 @@ def detail(request: HtmxRequest, pk: int) -> HttpResponse:
 def save_draft(request: HtmxRequest, pk: int) -> HttpResponse:
     item = get_item(request, pk)
     try:
-        services.work_item_save_draft(item, by=request.user, data=request.POST)
+        engine.work_item_save_draft(item, by=request.user, data=request.POST)
     except engine.NotAllowed as refusal:
         raise PermissionDenied(str(refusal)) from refusal
     except engine.TransitionRefused as refusal:
@@ -101,32 +100,11 @@ def save_draft(request: HtmxRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reassign(request: HtmxRequest, pk: int) -> HttpResponse:
-    item = get_item(request, pk)
-    if not engine.can_reassign(request.user, item):
-        raise PermissionDenied("You may not reassign this item.")
-    form = ReassignForm(request.POST, item=item)
-    if form.is_valid():
-        try:
-            engine.work_item_reassign(item, by=request.user, **form.engine_arguments())
-        except (engine.TransitionRefused, engine.NotAllowed) as refusal:
-            # The item closed meanwhile: the page, reloaded, shows how and why.
-            messages.error(request, str(refusal))
-            return htmx_aware_redirect(request, reverse("inbox:work-item", args=[pk]))
-        messages.success(request, f"Reassigned to {run_context.person(form.target)}.")
-        still_visible = access.work_items_for(request.user).filter(pk=pk).exists()
-        url = reverse("inbox:work-item", args=[pk]) if still_visible else reverse("inbox:my-work")
-        return work_changed(htmx_aware_redirect(request, url))
-    if request.htmx:
-        context = {"item": item, "reassign_form": form}
-        return render(request, "inbox/partials/_wi_reassign.html", context)
-    return render_page(request, item, reassign_form=form)
-
-
-@login_required
-@require_POST
 def comment(request: HtmxRequest, pk: int) -> HttpResponse:
     item = get_item(request, pk)
+    refusal = engine.work_item_abilities(request.user, item).why_not.get("comment")
+    if refusal is not None:
+        raise PermissionDenied(refusal.message)
     form = CommentForm(request.POST, author=request.user)
     if form.is_valid():
         services.comment_add(
@@ -164,19 +142,11 @@ def render_page(
     user, run = request.user, item.run
     definition = version_definition(run.version)
     step = definition.step_by_id[item.step_run.step_id]
+    abilities = engine.work_item_abilities(user, item)
     viewer = visibility.viewer_of(user, run)
-    acting_for = access.acting_for(user, item)
-    can_act = engine.can_act_on(user, item) or acting_for is not None
-    held_by_other = item.status == WorkItemStatus.CLAIMED and item.claimed_by_id != user.pk
-    can_submit = (
-        can_act
-        and item.is_open
-        and not held_by_other
-        and run.status in (RunStatus.IN_PROGRESS, RunStatus.SUSPENDED)
-        and item.step_run.status == StepRunStatus.IN_PROGRESS
-    )
     # Sent back round a loop: the answers of the last round, to change rather than retype.
-    last_round = previous_round(item) if can_act and form is None and not form_values else None
+    fresh_form = form is None and not form_values
+    last_round = previous_round(item) if abilities.works_on and fresh_form else None
     if form is None and (item.is_open or form_values):
         # The last round's answers, as far as this person may see them.
         earlier = answers.visible_item_data(viewer, step, last_round) if last_round else None
@@ -188,17 +158,9 @@ def render_page(
         "run": run,
         "step": step,
         "form": form,
-        "acting_for": acting_for,
-        "can_submit": can_submit,
+        "abilities": abilities,
         "seen_token": seen_token(user, item),
         "last_round": last_round,
-        "can_draft": can_act and item.is_open and not held_by_other,
-        "can_claim": item.status == WorkItemStatus.OPEN
-        and bool(item.assignee_group_id)
-        and can_act,
-        "can_release": item.status == WorkItemStatus.CLAIMED and item.claimed_by_id == user.pk,
-        "can_reassign": item.is_open and engine.can_reassign(user, item),
-        "notices": notices(item, run, can_act=can_act, held_by_other=held_by_other),
         "due": run_context.due_phrase(item),
         "viewer": viewer,
         "holder": people.holder(item, viewer, step),
@@ -212,7 +174,7 @@ def render_page(
         "outputs": answers.earlier_outputs(
             run, definition, viewer, exclude_step_run_id=item.step_run_id, until=item.completed_at
         ),
-        "reassign_form": reassign_form or ReassignForm(item=item),
+        **reassign_context(item, reassign_form, user=user, abilities=abilities),
         **comments_context(
             request,
             run,
@@ -229,6 +191,26 @@ def refuse_stale(request: HtmxRequest, item: WorkItem, message: str) -> HttpResp
     messages.error(request, message)
     values = typed_values(step_of(item).fields, request.POST)
     return render_page(request, item, form_values=values, status=409)
+
+
+def reassign_context(
+    item: WorkItem,
+    form: ReassignForm | None,
+    *,
+    user: Any,
+    abilities: engine.Abilities | None = None,
+    open_panel: bool = False,
+) -> dict[str, Any]:
+    """The reassign panel's form and matches, for those who may reassign the item."""
+    abilities = abilities or engine.work_item_abilities(user, item)
+    if not abilities.can_reassign:
+        return {}
+    form = form or ReassignForm(item=item, user=user)
+    return {
+        "reassign_form": form,
+        "reassign_picker": form.picker(),
+        "reassign_open": open_panel or form.is_bound or bool(form["find"].value()),
+    }
 
 
 def seen_token(user: Any, item: WorkItem) -> str:
@@ -277,24 +259,6 @@ def comments_context(
         "comment_action": action,
         "viewer": viewer,
     }
-
-
-def notices(item: WorkItem, run: Any, *, can_act: bool, held_by_other: bool) -> list[str]:
-    """Why the form cannot be submitted now, if it cannot."""
-    if not item.is_open:
-        return []
-    if run.status == RunStatus.SUSPENDED:
-        return ["The run is suspended: you can save a draft now and submit once it resumes."]
-    if run.status != RunStatus.IN_PROGRESS:
-        return [f"The run is {run.get_status_display().lower()}: this item can't be completed."]
-    if item.step_run.status != StepRunStatus.IN_PROGRESS:
-        return ["This step is no longer running: this item can't be completed."]
-    if held_by_other:
-        since = run_context.when(item.claimed_at)
-        return [f"{run_context.person(item.claimed_by)} is working on this (claimed {since})."]
-    if not can_act:
-        return ["You can see this item, but it is not assigned to you or to one of your teams."]
-    return []
 
 
 def previous_round(item: WorkItem) -> WorkItem | None:

@@ -7,7 +7,7 @@ editable only while their version is a draft.
 
 from django.contrib import admin
 
-from . import definition_parts, definitions, outbox, people, run_parts, runs, work_items
+from . import definition_parts, definitions, outbox, people, run_parts, runs, users, work_items
 
 admin.site.site_header = "Handoff administration"
 admin.site.site_title = "Handoff admin"
@@ -20,5 +20,6 @@ __all__ = [
     "people",
     "run_parts",
     "runs",
+    "users",
     "work_items",
 ]

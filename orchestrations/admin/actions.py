@@ -29,6 +29,7 @@ from ..engine import (
     work_item_reassign,
 )
 from ..models import Run, StepRun, WorkItem
+from ..picker import SEARCH
 from ..status import RunStatus, StageRunStatus, StepRunStatus
 from .forms import CancelRunsForm, ReassignForm
 
@@ -204,7 +205,7 @@ def render_reassign(
     title = "Reassign work items" if len(items) > 1 else "Reassign this work item"
     return _intermediate_page(
         modeladmin, request, "admin/orchestrations/workitem/reassign.html",
-        title=title, form=form, bulk=bulk, items=items,
+        title=title, form=form, picker=form.picker(), bulk=bulk, items=items,
     )  # fmt: skip
 
 
@@ -228,16 +229,9 @@ def reassign_items(
     items: Iterable[WorkItem],
     form: ReassignForm,
 ) -> None:
-    data = form.cleaned_data
+    targets, reason = form.engine_targets(), form.cleaned_data["reason"]
     done, refused = apply_each(
-        items,
-        lambda item: work_item_reassign(
-            item,
-            by=request.user,
-            to_user=data["to_user"],
-            to_group=data["to_group"],
-            reason=data["reason"],
-        ),
+        items, lambda item: work_item_reassign(item, by=request.user, reason=reason, **targets)
     )
     report(modeladmin, request, "Reassigned", done, refused)
 
@@ -280,8 +274,16 @@ def retry_runs(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Que
 def reassign_work_items(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[WorkItem]
 ) -> TemplateResponse | None:
-    form = ReassignForm(request.POST if CONFIRMED in request.POST else None)
+    form = reassign_form(request)
     if form.is_valid():
         reassign_items(modeladmin, request, queryset, form)
         return None
     return render_reassign(modeladmin, request, list(queryset), form, bulk=True)
+
+
+def reassign_form(request: HttpRequest) -> ReassignForm:
+    """Bound to a confirmed POST; after a search (the Search button), unbound with
+    what was typed in it."""
+    if SEARCH in request.POST:
+        return ReassignForm.searching(request.POST, user=request.user)
+    return ReassignForm(request.POST if CONFIRMED in request.POST else None, user=request.user)

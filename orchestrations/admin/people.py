@@ -13,7 +13,10 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from ..engine.delegation import delegation_end, notify_delegate
+from ..engine.handover import delegate_refusal
+from ..engine.refusals import Why
 from ..models import Comment, Delegation
+from ..naming import person_name
 from .common import ReadOnlyAdmin, admin_link, person_column
 
 
@@ -46,8 +49,16 @@ class DelegationAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("user") and data.get("user") == data.get("delegate"):
+        user, delegate = data.get("user"), data.get("delegate")
+        if user and user == delegate:
             self.add_error("delegate", "Choose someone other than the person who is away.")
+        elif user and delegate and (refusal := delegate_refusal(user, delegate)) is not None:
+            # The inbox's rule; its sentence speaks to the person away, this one to support.
+            if refusal.why == Why.TARGET_NOT_TEAMMATE:
+                message = f"{person_name(delegate)} shares no team with {person_name(user)}."
+            else:
+                message = refusal.message
+            self.add_error("delegate", message)
         starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", "The last day can't be before the first day.")

@@ -9,12 +9,20 @@ from django.contrib.admin.utils import display_for_value
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from ..engine.work_items import REASSIGN_PERMISSION
+from ..engine.abilities import work_item_abilities
+from ..engine.facts import REASSIGN_PERMISSION
 from ..models import WorkItem
-from .actions import CONFIRMED, reassign_items, reassign_work_items, render_reassign
+from .actions import (
+    CONFIRMED,
+    reassign_form,
+    reassign_items,
+    reassign_work_items,
+    render_reassign,
+)
 from .common import (
     ReadOnlyAdmin,
     admin_link,
@@ -94,7 +102,9 @@ class WorkItemAdmin(ReadOnlyAdmin):
 
     def get_urls(self) -> list:
         reassign = self.admin_site.admin_view(self.reassign_view)
+        search = self.admin_site.admin_view(self.reassign_search_view)
         return [
+            path("reassign/search/", search, name="orchestrations_workitem_reassign_search"),
             path("<path:object_id>/reassign/", reassign, name="orchestrations_workitem_reassign"),
             *super().get_urls(),
         ]
@@ -109,9 +119,17 @@ class WorkItemAdmin(ReadOnlyAdmin):
         obj: WorkItem | None = None,
     ) -> HttpResponse:
         context["can_reassign"] = (
-            obj is not None and obj.is_open and self.has_reassign_permission(request)
+            obj is not None and work_item_abilities(request.user, obj).can_reassign
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def reassign_search_view(self, request: HttpRequest) -> HttpResponse:
+        """The reassign page's type-ahead matches (htmx)."""
+        if not self.has_reassign_permission(request):
+            raise PermissionDenied
+        form = ReassignForm.searching(request.GET, user=request.user)
+        context = {"picker": form.picker()}
+        return TemplateResponse(request, "inbox/partials/_picker_results.html", context)
 
     def reassign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The bulk action's page for one item, reached from the item's page."""
@@ -120,7 +138,7 @@ class WorkItemAdmin(ReadOnlyAdmin):
         item = self.get_object(request, object_id)
         if item is None:
             raise Http404("No such work item.")
-        form = ReassignForm(request.POST if request.method == "POST" else None)
+        form = reassign_form(request)
         if CONFIRMED in request.POST and form.is_valid():
             reassign_items(self, request, [item], form)
             return HttpResponseRedirect(

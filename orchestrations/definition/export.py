@@ -143,6 +143,7 @@ def _step(step: Step) -> dict[str, Any]:
         "exit_condition": step.exit_condition,
         "form": step.form.key if step.form else None,
         "assignee": _assignee(step),
+        "reassign": step.reassign,
         "due_in": duration_iso_string(step.due_in) if step.due_in is not None else None,
         "email": {"subject": step.email_subject, "body": step.email_body},
         "visibility": step.visibility,

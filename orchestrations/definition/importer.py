@@ -169,6 +169,7 @@ class _Writer:
             if "group" in assignee
             else None,
             assignee_expression=assignee.get("expression", ""),
+            reassign=data["reassign"],
             due_in=parse_duration(data["due_in"]) if data["due_in"] else None,
             email_subject=data["email"]["subject"],
             email_body=data["email"]["body"],

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.dateparse import parse_duration
 from django.utils.duration import duration_iso_string
 
-from ..models.choices import FieldType, StepKind, TriggerOn, TriggerType, Visibility
+from ..models.choices import FieldType, ReassignScope, StepKind, TriggerOn, TriggerType, Visibility
 from .free_form import ordered_inputs, sorted_keys
 from .problems import Problem, child
 
@@ -111,6 +111,7 @@ STEP = {
     "exit_condition": text(),
     "form": Key((str, NULL), None),
     "assignee": Key((dict, NULL), None),
+    "reassign": Key((str,), ReassignScope.TEAM.value),
     "due_in": Key((str, NULL), None),
     "email": Key((dict,), {"subject": "", "body": ""}),
     "visibility": Key((str,), Visibility.MEMBERS.value),
@@ -316,6 +317,8 @@ class Shape:
         step["start"] = self.start(step["start"], child(path, "start"))
         if step["assignee"] is not None:
             step["assignee"] = self.one_of(step["assignee"], child(path, "assignee"), ASSIGNEE)
+        self.choice(step, path, "reassign", ReassignScope.values)
+        step["reassign"] = step["reassign"] or ReassignScope.TEAM.value
         step["due_in"] = self.duration(step["due_in"], child(path, "due_in"))
         step["email"] = self.object(step["email"], child(path, "email"), EMAIL)
         self.visibility(step, path)

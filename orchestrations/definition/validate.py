@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from .. import limits
 from ..actions import UnknownActionError, get_action, registered_actions
 from ..fields import FieldDef, clean_values
-from ..models.choices import INPUT_ONLY_FIELD_TYPES, FieldType, StepKind, TriggerType
+from ..models.choices import INPUT_ONLY_FIELD_TYPES, FieldType, ReassignScope, StepKind, TriggerType
 from ..records import CREATE_FIELDS
 from .expressions import check_expressions, record_model
 from .graph import check_graph
@@ -238,6 +238,10 @@ class References:
                 self.problem(child(path, "form"), "A background step has no form.")
             if step["assignee"] is not None:
                 self.problem(child(path, "assignee"), "A background step has no assignee.")
+            if step["reassign"] != ReassignScope.TEAM:
+                self.problem(
+                    child(path, "reassign"), "A background step has no work item to reassign."
+                )
         after = step["start"].get("after", []) if isinstance(step["start"], dict) else []
         for i, key in enumerate(after):
             where = child(child(child(path, "start"), "after"), i)

@@ -6,6 +6,7 @@ Celery messages) to the outbox, which sends them after the commit.
 """
 
 from ..exceptions import (
+    AlreadyClaimedError,
     AssigneeError,
     HandoffError,
     NotAllowed,
@@ -13,7 +14,10 @@ from ..exceptions import (
     VersionLockedError,
     WorkItemClosedError,
 )
+from .abilities import Abilities, work_item_abilities
 from .background import step_execute
+from .drafts import work_item_save_draft
+from .refusals import Refusal, Why
 from .runs import (
     DuplicateRunError,
     run_cancel,
@@ -25,7 +29,6 @@ from .runs import (
 from .sweeper import sweep
 from .triggers import record_saved
 from .work_items import (
-    AlreadyClaimedError,
     can_act_on,
     can_reassign,
     work_item_claim,
@@ -35,13 +38,16 @@ from .work_items import (
 )
 
 __all__ = [
+    "Abilities",
     "AlreadyClaimedError",
     "AssigneeError",
     "DuplicateRunError",
     "HandoffError",
     "NotAllowed",
+    "Refusal",
     "TransitionRefused",
     "VersionLockedError",
+    "Why",
     "WorkItemClosedError",
     "can_act_on",
     "can_reassign",
@@ -53,8 +59,10 @@ __all__ = [
     "step_execute",
     "step_retry",
     "sweep",
+    "work_item_abilities",
     "work_item_claim",
     "work_item_complete",
     "work_item_reassign",
     "work_item_release",
+    "work_item_save_draft",
 ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..fields import FieldDef, field_def
 from ..models import Version
-from ..models.choices import StepKind, Visibility
+from ..models.choices import ReassignScope, StepKind, Visibility
 
 END = "end"  # a decision target that ends the run
 
@@ -54,6 +54,7 @@ class StepDef:
     # Who sees its answers later (orchestrations.visibility).
     visibility: str = Visibility.MEMBERS
     visibility_group_ids: frozenset[int] = frozenset()
+    reassign: str = ReassignScope.TEAM  # whom its items may be handed to (engine.handover)
 
     @property
     def is_interactive(self) -> bool:
@@ -113,6 +114,14 @@ class VersionDef:
             step.visibility == Visibility.GROUPS
             or any(spec.visibility == Visibility.GROUPS for spec in step.fields)
             for step in self.step_by_id.values()
+        )
+
+    @property
+    def team_ids(self) -> frozenset[int]:
+        """The teams the process uses: those a step names as its assignee (the ones
+        an expression gives are known only when it runs)."""
+        return frozenset(
+            step.assignee_group_id for step in self.step_by_id.values() if step.assignee_group_id
         )
 
     def next_stage(self, stage_key: str) -> StageDef | None:
@@ -180,6 +189,7 @@ def _load(version_id: int) -> VersionDef:
                 assignee_user_id=step.assignee_user_id,
                 assignee_group_id=step.assignee_group_id,
                 assignee_expression=step.assignee_expression,
+                reassign=step.reassign,
                 due_in=step.due_in,
                 email_subject=step.email_subject,
                 email_body=step.email_body,

@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from ..models import Delegation
 from ..naming import person_name
 from . import arguments
+from .handover import delegate_refusal
 from .notifications import absolute_url, send_after_commit
 
 # A → B → C is a chain (B is away too); more hops than this means a misconfiguration,
@@ -107,7 +108,9 @@ def delegation_create(
     """Record that `user` is away from `starts_on` to `ends_on` (inclusive) and that
     `delegate` covers; the delegate is told by email. The caller validates the dates
     against the calendar and other absences (see `inbox.delegation_forms`); reversed
-    dates and delegating to oneself are refused here (and by the database)."""
+    dates and delegating to oneself are refused here (and by the database), and so is
+    anybody but a member who shares one of `user`'s teams, or a `user` who is an outside
+    participant (`NotAllowed`, see `handover`)."""
     user = arguments.person(user, argument="user", to="hand their work to a delegate")
     delegate = arguments.person(delegate, argument="delegate", to="cover for a colleague")
     starts_on = arguments.day(starts_on, argument="starts_on")
@@ -117,6 +120,9 @@ def delegation_create(
         raise ValidationError({"ends_on": "The last day can't be before the first day."})
     if delegate.pk == user.pk:
         raise ValidationError({"delegate": "Choose an active colleague other than yourself."})
+    refusal = delegate_refusal(user, delegate)
+    if refusal is not None:
+        raise refusal.exception()
     delegation = Delegation.objects.create(
         user=user, delegate=delegate, starts_on=starts_on, ends_on=ends_on, note=note
     )

@@ -7,72 +7,63 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.utils import timezone
-from django.utils.formats import date_format
 
-from ..exceptions import NotAllowed, TransitionRefused, WorkItemClosedError
+from ..exceptions import AlreadyClaimedError
 from ..fields import clean_values
 from ..models import Run, WorkItem
 from ..naming import person_name
-from ..status import RunStatus, StepRunStatus, WorkItemStatus, status_phrase
+from ..status import WorkItemStatus
 from . import arguments
+from .abilities import (
+    can_act_on,
+    can_reassign,
+    require,
+    require_open,
+    require_to_submit,
+)
 from .context import run_context
 from .definition import version_definition
 from .delegation import route
+from .facts import REASSIGN_PERMISSION
+from .handover import reassign_refusal
 from .locking import locked_run
 from .notifications import notify_assignment
 from .progress import advance
 
+# Importable from here as before; the rules live in `abilities`.
+__all__ = [
+    "REASSIGN_PERMISSION",
+    "AlreadyClaimedError",
+    "can_act_on",
+    "can_reassign",
+    "work_item_claim",
+    "work_item_complete",
+    "work_item_reassign",
+    "work_item_release",
+]
 
-class AlreadyClaimedError(TransitionRefused):
-    """Somebody else holds the item: says who, and since when."""
-
-    def __init__(self, message: str, *, claimed_by: Any = None):
-        super().__init__(message)
-        self.claimed_by = claimed_by
-
-
-# Support staff who may reassign (and release) anybody's work item, and see every one.
-REASSIGN_PERMISSION = "orchestrations.reassign_workitem"
-
-
-def can_act_on(user: Any, item: WorkItem) -> bool:
-    """The assignee, the holder, or (for a team queue) any member of the team; never
-    nobody, an anonymous visitor or an inactive user."""
-    item = arguments.instance(item, WorkItem, argument="item")
-    if not arguments.is_person(user, argument="user"):
-        return False  # an anonymous visitor's pk (None) would match an unheld item's holder
-    if item.assignee_user_id == user.pk or item.claimed_by_id == user.pk:
-        return True
-    return bool(item.assignee_group_id and user.groups.filter(pk=item.assignee_group_id).exists())
-
-
-def can_reassign(user: Any, item: WorkItem) -> bool:
-    """Whoever may act on the item, and support staff with the reassign permission."""
-    item = arguments.instance(item, WorkItem, argument="item")
-    if not arguments.is_person(user, argument="user"):
-        return False
-    return user.has_perm(REASSIGN_PERMISSION) or can_act_on(user, item)
+# What each transition changes. Saving only these keeps a draft written meanwhile
+# (drafts take the run's lock too, but a whole-row save would still be one stale
+# read away from writing an old draft back).
+CLAIM_FIELDS = ["status", "claimed_by", "claimed_at", "updated_at"]
+COMPLETE_FIELDS = ["status", "completed_by", "completed_at", "on_behalf_of", "data",
+                   "draft_data", "updated_at"]  # fmt: skip
+REASSIGN_FIELDS = ["status", "assignee_user", "assignee_group", "assigned_at", "claimed_by",
+                   "claimed_at", "on_behalf_of", "updated_at"]  # fmt: skip
 
 
 def work_item_claim(item: WorkItem, *, by: Any) -> WorkItem:
-    """Take a team-queue item: it leaves the queue and is `by`'s to complete."""
+    """Take a team-queue item: it leaves the queue and is `by`'s to complete. Claiming
+    an item one holds already does nothing."""
     item = arguments.instance(item, WorkItem, argument="item")
     by = arguments.person(by, argument="by", to="claim this item")
     with locked_run(item.run_id) as run:
         item = _reread(item, run)
-        _refuse_closed(item)
-        if item.status == WorkItemStatus.CLAIMED:
-            if item.claimed_by_id == by.pk:
-                return item
-            raise AlreadyClaimedError(
-                f"{person_name(item.claimed_by)} claimed this first, {_when(item.claimed_at)}.",
-                claimed_by=item.claimed_by,
-            )
-        if not can_act_on(by, item):
-            raise NotAllowed("This item is not in any of your queues.")
+        if item.status == WorkItemStatus.CLAIMED and item.claimed_by_id == by.pk:
+            return item
+        require(by, item, "claim")
         item.claim(by=by, message=f"Claimed by {person_name(by)}.")
-        item.save()
+        item.save(update_fields=CLAIM_FIELDS)
     return item
 
 
@@ -83,13 +74,9 @@ def work_item_release(item: WorkItem, *, by: Any, reason: str = "") -> WorkItem:
     reason = arguments.text(reason, argument="reason")
     with locked_run(item.run_id) as run:
         item = _reread(item, run)
-        _refuse_closed(item)
-        if item.status != WorkItemStatus.CLAIMED:
-            raise TransitionRefused("This item is not claimed by anybody.")
-        if item.claimed_by_id != by.pk and not by.has_perm(REASSIGN_PERMISSION):
-            raise NotAllowed(f"Only {person_name(item.claimed_by)} can release this item.")
+        require(by, item, "release")
         item.release(by=by, message=reason or "Released back to the queue.")
-        item.save()
+        item.save(update_fields=CLAIM_FIELDS)
     return item
 
 
@@ -102,11 +89,13 @@ def work_item_complete(
 ) -> WorkItem:
     """Submit the step's form: validates `data`, completes the step, moves the run.
 
-    Bad values raise `django.forms.ValidationError` whose `error_dict` maps each
-    field to its messages. An item completed or canceled meanwhile raises
-    `WorkItemClosedError` naming who closed it and when; a suspended or finished
-    run, or a step no longer running, raises `TransitionRefused`. Wrong input is
-    refused before anything is read: see `arguments`.
+    The engine works out on whose behalf `by` acts (a delegate covering for somebody
+    away) and records it; `on_behalf_of` may be left out, and naming anybody else is
+    refused with `NotAllowed`. Bad values raise `django.forms.ValidationError` whose
+    `error_dict` maps each field to its messages. An item completed or canceled
+    meanwhile raises `WorkItemClosedError` naming who closed it and when; a suspended
+    or finished run, or a step no longer running, raises `TransitionRefused`. Wrong
+    input is refused before anything is read: see `arguments`.
     """
     item = arguments.instance(item, WorkItem, argument="item")
     by = arguments.person(by, argument="by", to="complete this item")
@@ -116,26 +105,17 @@ def work_item_complete(
     )
     with locked_run(item.run_id) as run:
         item = _reread(item, run)
-        _refuse_closed(item)
-        if item.status == WorkItemStatus.CLAIMED and item.claimed_by_id != by.pk:
-            raise AlreadyClaimedError(
-                f"{person_name(item.claimed_by)} is working on this "
-                f"(claimed {_when(item.claimed_at)}).",
-                claimed_by=item.claimed_by,
-            )
-        if not can_act_on(by, item) and not _acts_for(by, on_behalf_of, item):
-            raise NotAllowed(f"This item is assigned to {person_name(item.assignee)}, not to you.")
-        _refuse_unless_running(run, item)
+        acting_for = require_to_submit(by, item, on_behalf_of=on_behalf_of)
         definition = version_definition(run.version)
         step = definition.step_by_id[item.step_run.step_id]
         cleaned = clean_values(step.fields, data)
         item.complete(
-            by=by, data=cleaned, on_behalf_of=on_behalf_of, message=_completed(by, on_behalf_of)
+            by=by, data=cleaned, on_behalf_of=acting_for, message=_completed(by, acting_for)
         )
-        item.save()
+        item.save(update_fields=COMPLETE_FIELDS)
         step_run = item.step_run
         step_run.outputs = cleaned
-        step_run.complete(by=by, on_behalf_of=on_behalf_of, message="Form submitted.")
+        step_run.complete(by=by, on_behalf_of=acting_for, message="Form submitted.")
         step_run.save()
         advance(run, by=by)
     return item
@@ -149,7 +129,10 @@ def work_item_reassign(
     to_group: Any = None,
     reason: str = "",
 ) -> WorkItem:
-    """Give an open item to another user or team; the new assignee is notified."""
+    """Give an open item to another user or team; the new assignee is notified. Who
+    may reassign is `abilities`' rule, to whom `handover`'s (the step's `reassign`
+    setting); both refuse with `NotAllowed` and a sentence that says where the item
+    may go instead. `by=None` is the system, which may give it to any active user."""
     item = arguments.instance(item, WorkItem, argument="item")
     by = arguments.optional_person(by, argument="by", to="reassign this item")
     to_user = arguments.optional_instance(to_user, get_user_model(), argument="to_user")
@@ -159,11 +142,13 @@ def work_item_reassign(
         raise ValueError("Reassign to exactly one of a user or a group.")
     with locked_run(item.run_id) as run:
         item = _reread(item, run)
-        _refuse_closed(item)
-        if by is not None and not can_reassign(by, item):
-            raise NotAllowed("You may not reassign this item.")
-        if to_user is not None and not to_user.is_active:
-            raise TransitionRefused(f"{person_name(to_user)} is not an active user.")
+        if by is None:
+            require_open(item)
+        else:
+            require(by, item, "reassign")
+        refusal = reassign_refusal(by, item, to_user=to_user, to_group=to_group)
+        if refusal is not None:
+            raise refusal.exception()
         before = person_name(item.assignee)
         routing = route(to_user) if to_user is not None else None  # covering while away
         item.reassign(
@@ -175,7 +160,7 @@ def work_item_reassign(
             + (f": {reason}" if reason else "."),
         )
         item.on_behalf_of = routing.on_behalf_of if routing else None
-        item.save()
+        item.save(update_fields=REASSIGN_FIELDS)
         definition = version_definition(run.version)
         step = definition.step_by_id[item.step_run.step_id]
         to_whom = person_name(item.on_behalf_of) if item.on_behalf_of else "you"
@@ -190,54 +175,14 @@ def work_item_reassign(
 
 def _reread(item: WorkItem, run: Run) -> WorkItem:
     item = WorkItem.objects.select_related(
-        "step_run", "claimed_by", "completed_by", "assignee_user", "assignee_group", "run"
-    ).get(pk=item.pk)
+        "step_run", "claimed_by", "completed_by", "assignee_user", "assignee_group",
+        "on_behalf_of", "run",
+    ).get(pk=item.pk)  # fmt: skip
     item.run = item.step_run.run = run  # the locked run, loaded with what events need
     return item
-
-
-def _refuse_closed(item: WorkItem) -> None:
-    if item.status == WorkItemStatus.COMPLETED:
-        raise WorkItemClosedError(
-            f"Already completed by {person_name(item.completed_by)}, {_when(item.completed_at)}.",
-            closed_by=person_name(item.completed_by),
-            closed_at=item.completed_at,
-        )
-    if item.status == WorkItemStatus.CANCELED:
-        why = status_phrase(item.run.status) if not item.run.is_open else ""
-        raise WorkItemClosedError(
-            "This item was canceled"
-            + (f" because the run was {why}" if why else " because its step no longer runs")
-            + f", {_when(item.completed_at)}.",
-            closed_at=item.completed_at,
-        )
-
-
-def _refuse_unless_running(run: Run, item: WorkItem) -> None:
-    if run.status == RunStatus.SUSPENDED:
-        raise TransitionRefused("The run is suspended; submit again once it has resumed.")
-    if run.status != RunStatus.IN_PROGRESS:
-        raise TransitionRefused(f"The run is {status_phrase(run.status)}.")
-    if item.step_run.status != StepRunStatus.IN_PROGRESS:
-        raise TransitionRefused("This step is no longer running.")
-
-
-def _acts_for(by: Any, on_behalf_of: Any, item: WorkItem) -> bool:
-    """A delegate acting for the assignee (the inbox checks the delegation itself)."""
-    return on_behalf_of is not None and can_act_on(on_behalf_of, item)
 
 
 def _completed(by: Any, on_behalf_of: Any) -> str:
     if on_behalf_of is not None:
         return f"Completed by {person_name(by)} on behalf of {person_name(on_behalf_of)}."
     return f"Completed by {person_name(by)}."
-
-
-def _when(moment: Any) -> str:
-    """ "today at 10:28", "yesterday at 17:05", "Nov. 20, 2026 at 09:14"."""
-    if moment is None:
-        return "earlier"
-    local = timezone.localtime(moment)
-    days_ago = (timezone.localdate() - local.date()).days
-    day = {0: "today", 1: "yesterday"}.get(days_ago) or date_format(local, "N j, Y")
-    return f"{day} at {date_format(local, 'H:i')}"

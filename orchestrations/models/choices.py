@@ -51,6 +51,15 @@ class AssigneeType(models.TextChoices):
     EXPRESSION = "expression", "An expression"
 
 
+class ReassignScope(models.TextChoices):
+    """Whom the people working a step's item may hand it to (support staff with the
+    reassign permission may always hand it to any member or team)."""
+
+    TEAM = "team", "Their teammates, or a team of this process"
+    ORCHESTRATION = "orchestration", "Anyone in a team of this process, or one of those teams"
+    NOBODY = "nobody", "Nobody: only support staff reassign it"
+
+
 class Visibility(models.TextChoices):
     """Who sees a step's answers later (besides support staff, and whoever gave them):
     the rule is `orchestrations.visibility`."""

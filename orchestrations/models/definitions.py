@@ -19,7 +19,15 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from ..exceptions import VersionLockedError
 from ..status import VersionStatus
-from .choices import AssigneeType, StartWhen, StepKind, TriggerOn, TriggerType, Visibility
+from .choices import (
+    AssigneeType,
+    ReassignScope,
+    StartWhen,
+    StepKind,
+    TriggerOn,
+    TriggerType,
+    Visibility,
+)
 
 key_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*$",
@@ -264,6 +272,12 @@ class Step(VersionPart):
         Group, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     assignee_expression = models.CharField(max_length=500, blank=True)
+    reassign = models.CharField(
+        max_length=16,
+        choices=ReassignScope.choices,
+        default=ReassignScope.TEAM,
+        help_text="Whom the people working its items may hand them to.",
+    )
     due_in = models.DurationField(null=True, blank=True)
     email_subject = models.CharField(max_length=300, blank=True)
     email_body = models.TextField(blank=True)

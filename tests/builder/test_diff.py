@@ -26,6 +26,7 @@ def step(key: str, **options: Any) -> dict[str, Any]:
         "exit_condition": "",
         "form": "notes",
         "assignee": {"group": "Sales"},
+        "reassign": "team",
         "due_in": "P1DT00H00M00S",
         "email": {"subject": "", "body": ""},
         "action": None,
@@ -168,6 +169,20 @@ def test_a_changed_step_lists_each_changed_setting_old_and_new() -> None:
         ("Assignee", "team queue Sales", "user alice"),
         ("Due in", "1 day", "2 days 4 hours"),
         ("Email subject", "(empty)", "Call {{ record.name }}"),
+    ]
+
+
+def test_who_may_reassign_is_a_step_setting_and_a_file_without_it_means_team() -> None:
+    old, new = definition(), definition()
+    del old["stages"][0]["steps"][0]["reassign"]  # written before the setting existed
+    new["stages"][0]["steps"][0]["reassign"] = "nobody"
+    new["stages"][0]["steps"][1]["reassign"] = "team"
+
+    (item,) = diff_definitions(old, new).steps
+
+    assert item.key == "kickoff"
+    assert [(c.label, c.old_text, c.new_text) for c in item.changes] == [
+        ("Who may reassign", "team", "nobody")
     ]
 
 

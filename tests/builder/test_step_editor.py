@@ -156,12 +156,15 @@ def test_saving_an_interactive_step_stores_every_setting(as_designer, draft):
             email_body="Please call.",
             instructions="Call within two days.",
             exit_condition="record.ready == True",
+            reassign="orchestration",
         ),
         **HTMX,
     )
 
     assert response.status_code == 200
+    assert "Who may reassign its items" in response.content.decode()
     kickoff.refresh_from_db()
+    assert kickoff.reassign == "orchestration"
     assert kickoff.name == "Kickoff call"
     assert kickoff.assignee_type == AssigneeType.USER
     assert kickoff.assignee_user == alice
@@ -244,12 +247,14 @@ def test_turning_an_interactive_step_into_a_background_one_drops_form_and_assign
             kind="background",
             action="set_variables",
             input__set_variables__values='{"reviewed": true}',
+            reassign="nobody",
         ),
         **HTMX,
     )
 
     check.refresh_from_db()
     assert check.kind == StepKind.BACKGROUND
+    assert check.reassign == "team"  # no work item to reassign
     assert check.form is None
     assert check.assignee_type == ""
     assert check.assignee_expression == ""

@@ -1,11 +1,13 @@
 """Out of office: Ava delegates her work to Carla while she is away.
 
 Routing itself is tested at engine level (tests/orchestrations/test_engine_delegation.py);
-here: what the delegate sees and may do, and the "Out of office" page.
+here: what the delegate sees and may do, and the "Out of office" page. A delegate shares
+one of the person's teams: here Carla and Chris are in Sales with Ava too.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,12 +21,19 @@ from django.utils import timezone
 from demo.models import Account
 from inbox import access
 from orchestrations.engine import run_start, work_item_complete
+from orchestrations.engine.abilities import acting_for
 from orchestrations.models import Delegation, RunEvent
 from tests.factories import make_user
 from tests.inbox.conftest import item_of
 
 DAY = timedelta(days=1)
 PAGE = reverse("inbox:delegations")
+
+
+@pytest.fixture(autouse=True)
+def _sales_covers_for_sales(people):
+    people.carla.groups.add(people.sales)
+    people.chris.groups.add(people.sales)
 
 
 def today():
@@ -70,7 +79,7 @@ def test_new_work_for_someone_away_lands_in_the_delegates_my_work(onboarding, pe
     assert (kickoff.assignee_user, kickoff.on_behalf_of) == (people.carla, people.ava)
     assert list(access.my_work(people.carla)) == [kickoff]
     assert kickoff not in access.my_work(people.ava)
-    assert access.acting_for(people.carla, kickoff) == people.ava
+    assert acting_for(people.carla, kickoff) == people.ava
 
 
 def test_the_delegate_opens_and_completes_the_away_persons_older_item(run, people):
@@ -81,12 +90,10 @@ def test_the_delegate_opens_and_completes_the_away_persons_older_item(run, peopl
 
     assert access.work_item_for(people.carla, kickoff.pk) == kickoff
     assert kickoff in access.my_work(people.carla)
-    on_behalf_of = access.acting_for(people.carla, kickoff)
-    assert on_behalf_of == people.ava
-    work_item_complete(
+    assert acting_for(people.carla, kickoff) == people.ava
+    work_item_complete(  # the engine works out on whose behalf Carla acts
         kickoff,
         by=people.carla,
-        on_behalf_of=on_behalf_of,
         data={"kickoff_date": "2026-12-01", "primary_contact": "Pat",
               "contact_email": "pat@example.com"},
     )  # fmt: skip
@@ -139,7 +146,7 @@ def test_after_the_range_ends_nothing_is_routed_or_visible(onboarding, run, peop
     for item in (older, newer):
         with pytest.raises(Http404):
             access.work_item_for(people.carla, item.pk)
-        assert access.acting_for(people.carla, item) is None
+        assert acting_for(people.carla, item) is None
 
 
 def test_an_upcoming_delegation_neither_routes_nor_shows_anything_yet(onboarding, people):
@@ -163,21 +170,67 @@ def test_the_page_without_any_delegation_says_what_to_do(client, people):
     assert page.context["form"]["starts_on"].value() == today()
 
 
-def test_the_delegate_choices_are_active_colleagues_by_name_without_me(client, people):
-    make_user("zed", first_name="Aaron", last_name="Archived", is_active=False)
-    make_user("bea", first_name="Bea", last_name="Adams")
+SEARCH = reverse("inbox:delegate-search")
 
-    page = logged_in(client, people.ava).get(PAGE)
 
-    choices = [label for value, label in page.context["form"].fields["delegate"].choices if value]
-    assert choices == [
-        "Bea Adams (bea)",
-        "Carla Mendes (carla)",
-        "Chris Okafor (chris)",
-        "Ivan Petrov (ivan)",
-        "Olga Outsider (olga)",
-        "Sue Port (sue)",
+def searched(client, text):
+    """The names the delegate type-ahead lists for `text`, in order."""
+    response = client.get(SEARCH, {"find": text}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return re.findall(r'<span class="picker-label">([^<]+)</span>', response.text)
+
+
+def test_the_delegate_search_finds_active_teammates_by_name_or_username_without_me(client, people):
+    make_user("zed", people.sales, first_name="Aaron", last_name="Archived", is_active=False)
+    make_user("bea", people.sales, first_name="Bea", last_name="Adams")
+    make_user("bert", people.success, first_name="Bert", last_name="Acosta")  # not in Sales
+    client = logged_in(client, people.ava)
+
+    page = client.get(PAGE)
+    assert "Type part of a name or username." in page.text  # nobody listed before typing
+    assert "Carla" not in page.text
+    assert searched(client, "a") == ["Bea Adams", "Carla Mendes", "Chris Okafor"]
+    assert searched(client, "okaf") == ["Chris Okafor"]
+    assert searched(client, "carla") == ["Carla Mendes"]  # the username
+    assert searched(client, "carla mend") == ["Carla Mendes"]  # every word
+    assert searched(client, "olga") == []  # an outside participant
+    assert searched(client, "ivan") == []  # a member, in no team of Ava's
+    assert searched(client, "ava") == []  # herself
+
+
+def test_the_delegate_search_lists_at_most_twenty(client, people):
+    for n in range(25):
+        make_user(f"salesrep{n:02d}", people.sales, first_name="Rep", last_name=f"{n:02d}")
+
+    found = searched(logged_in(client, people.ava), "rep")
+
+    assert len(found) == 20
+    assert "type more to narrow them down" in client.get(SEARCH, {"find": "rep"}).text
+
+
+def test_without_javascript_the_search_button_shows_the_matches_and_keeps_the_values(
+    client, people
+):
+    data = {"find": "chr", "search": "1", "starts_on": today().isoformat(), "note": "Porto"}
+
+    page = logged_in(client, people.ava).post(PAGE, data)
+
+    assert page.status_code == 200
+    assert not page.context["form"].errors
+    assert f'value="{people.chris.pk}"' in page.text
+    assert 'value="Porto"' in page.text
+    assert not Delegation.objects.exists()
+
+
+def test_a_delegate_from_outside_my_teams_is_refused_next_to_the_field(client, people):
+    data = {"delegate": people.ivan.pk, "starts_on": today(), "ends_on": today() + DAY}
+
+    page = logged_in(client, people.ava).post(PAGE, data)
+
+    assert page.context["form"].errors["delegate"] == [
+        "Ivan Petrov is not in any of your teams; choose someone in Sales."
     ]
+    assert not Delegation.objects.exists()
 
 
 def test_adding_an_out_of_office_saves_it_and_tells_the_delegate(
@@ -376,14 +429,15 @@ def test_nobody_but_its_owner_can_end_an_out_of_office(client, people, who):
     assert (delegation.ends_on, delegation.canceled_at) == (today() + 4 * DAY, None)
 
 
-def test_the_outsider_sees_only_their_own_empty_page(client, people):
+def test_an_outside_participant_has_no_out_of_office_and_lists_nobody(client, people):
     away(people.ava, people.carla, note="Lisbon")
+    client = logged_in(client, people.olga)
 
-    page = logged_in(client, people.olga).get(PAGE)
-
-    assert "Lisbon" not in page.text
-    assert "is away" not in page.text
-    assert (page.context["current"], page.context["covering"]) == ([], [])
+    assert PAGE not in client.get(reverse("inbox:my-work")).text  # no menu entry
+    assert client.get(PAGE).status_code == 404
+    assert client.post(PAGE, {"delegate": people.ava.pk}).status_code == 404
+    assert client.get(SEARCH, {"find": "a"}).status_code == 404
+    assert not Delegation.objects.filter(user=people.olga).exists()
 
 
 def test_ending_needs_a_post_and_a_login(client, people):
@@ -451,6 +505,10 @@ def test_support_sets_up_an_out_of_office_in_the_admin_and_the_delegate_is_told(
 
     assert refused.context["adminform"].form.errors["delegate"] == [
         "Choose someone other than the person who is away."
+    ]
+    elsewhere = admin_client.post(url, {**data, "delegate": people.ivan.pk})
+    assert elsewhere.context["adminform"].form.errors["delegate"] == [
+        "Ivan Petrov shares no team with Ava Sterling."
     ]
     assert saved.status_code == 302
     assert Delegation.objects.get().delegate == people.chris

@@ -20,7 +20,7 @@ from orchestrations.engine import (
     work_item_complete,
 )
 from orchestrations.engine.definition import version_definition
-from orchestrations.models import Comment, RunEvent, StageRun, WorkItem
+from orchestrations.models import Comment, Delegation, RunEvent, StageRun, WorkItem
 from tests.factories import VersionBuilder, field, make_user
 from tests.inbox.conftest import item_of
 
@@ -136,9 +136,10 @@ def test_open_items_show_who_has_them_and_whether_they_are_overdue(client, peopl
 
 
 def test_a_completer_on_behalf_of_someone_is_shown(client, people, run):
-    item_of(run, "kickoff")
-    work_item_complete(item_of(run, "kickoff"), by=people.chris, data=KICKOFF,
-                       on_behalf_of=people.ava)  # fmt: skip
+    today = timezone.localdate()
+    Delegation.objects.create(user=people.ava, delegate=people.chris, starts_on=today,
+                              ends_on=today)  # fmt: skip
+    work_item_complete(item_of(run, "kickoff"), by=people.chris, data=KICKOFF)
     client.force_login(people.ava)
     html = html_of(client.get(page_of(run)))
     assert "Chris Okafor <small>on behalf of Ava Sterling</small>" in html

@@ -11,8 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from demo.models import Account
-from inbox import run_context, services
-from orchestrations.engine import run_cancel, run_start, work_item_claim, work_item_complete
+from inbox import run_context
+from orchestrations.engine import (
+    run_cancel,
+    run_start,
+    work_item_claim,
+    work_item_complete,
+    work_item_save_draft,
+)
 from orchestrations.events import record_event
 from orchestrations.models import Comment, Delegation, RunEvent, WorkItem
 from tests.factories import VersionBuilder, field
@@ -220,12 +226,12 @@ def test_a_step_sent_back_round_a_loop_starts_from_the_last_rounds_answers(clien
     response = client.get(page_of(again))
     html = html_of(response)
     assert response.status_code == 200
-    assert "it is not assigned to you" in html
+    assert "assigned to Ava Sterling, not to you" in html
     assert "another round" not in html
     assert 'value="Bayview Hospital"' not in html
     client.force_login(people.ava)
     # A draft of this round wins over the last round's answers, and the note goes.
-    services.work_item_save_draft(again, by=people.ava, data={"employer": "Bayview Clinic"})
+    work_item_save_draft(again, by=people.ava, data={"employer": "Bayview Clinic"})
     html = html_of(client.get(page_of(again)))
     assert 'value="Bayview Clinic"' in html
     assert "came back for another round" not in html
@@ -280,11 +286,13 @@ def test_a_delegate_sees_whose_behalf_they_act_on(client, people, run):
 def test_support_staff_see_the_item_and_may_reassign_but_not_submit(client, people, run):
     client.force_login(people.sue)
     html = html_of(client.get(page_of(item_of(run, "kickoff"))))
-    assert "it is not assigned to you" in html
+    assert "assigned to Ava Sterling, not to you" in html
     assert re.search(r"<button type=\"submit\" disabled[^>]*>Submit</button>", html)
     assert "Reassign…" in html
-    assert "<option" in html
-    assert "Customer Success</option>" in html
+    # Support may hand it to any member or team: the teams are listed before typing,
+    # never the people.
+    assert ">Customer Success</span>" in html
+    assert "Carla Mendes" not in html
 
 
 def test_a_completed_item_shows_the_submitted_values_read_only(client, people, run):

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from demo.models import Account
-from inbox import services
 from orchestrations.engine import (
     TransitionRefused,
     run_cancel,
@@ -21,6 +20,7 @@ from orchestrations.engine import (
     work_item_claim,
     work_item_complete,
     work_item_reassign,
+    work_item_save_draft,
 )
 from orchestrations.models import Comment, Delegation, RunEvent, WorkItem
 from tests.factories import VersionBuilder, field
@@ -171,7 +171,7 @@ def test_submitting_on_a_suspended_run_is_refused_but_may_succeed_later(client, 
     response = client.post(page_of(item), KICKOFF)
     html = html_of(response)
     assert response.status_code == 409
-    assert "The run is suspended; submit again once it has resumed." in html
+    assert "The run is suspended: you can save a draft now and submit once it resumes." in html
     assert 'value="Alice Abernathy"' in html
     assert not SUBMIT_DISABLED.search(html)
     assert "Save draft" in html
@@ -268,7 +268,7 @@ def test_the_draft_service_refuses_an_item_someone_else_holds(people, run):
     packet = packet_in_queue(run, people)
     work_item_claim(packet, by=people.carla)
     with pytest.raises(TransitionRefused, match="Carla Mendes is working on this"):
-        services.work_item_save_draft(packet, by=people.chris, data={})
+        work_item_save_draft(packet, by=people.chris, data={})
 
 
 # Reassign ----------------------------------------------------------------------------
@@ -277,11 +277,11 @@ def test_the_draft_service_refuses_an_item_someone_else_holds(people, run):
 def test_reassigning_to_a_person_says_so_and_leaves_for_my_work_when_the_item_is_gone(
     client, people, run
 ):
-    item = item_of(run, "kickoff")
-    client.force_login(people.ava)
+    item = packet_in_queue(run, people)
+    client.force_login(people.carla)  # Chris is her teammate in Customer Success
     response = client.post(
         url("inbox:work-item-reassign", item),
-        {"reassign-to_user": people.chris.pk, "reassign-reason": "Chris knows them."},
+        {"reassign-to": people.chris.pk, "reassign-reason": "Chris knows them."},
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("inbox:my-work")
@@ -297,7 +297,7 @@ def test_reassigning_to_a_team_returns_to_the_item_when_still_visible(client, pe
     client.force_login(people.sue)
     response = client.post(
         url("inbox:work-item-reassign", item),
-        {"reassign-to_group": people.implementation.pk, "reassign-reason": "Needs tech."},
+        {"reassign-to": f"team:{people.implementation.pk}", "reassign-reason": "Needs tech."},
     )
     assert response["Location"] == page_of(item)
     assert messages_of(response) == ["Reassigned to Implementation."]
@@ -310,7 +310,7 @@ def test_reassigning_with_htmx_redirects_the_browser(client, people, run):
     client.force_login(people.sue)
     response = client.post(
         url("inbox:work-item-reassign", item),
-        {"reassign-to_user": people.chris.pk, "reassign-reason": "Cover."},
+        {"reassign-to": people.chris.pk, "reassign-reason": "Cover."},
         headers=HTMX,
     )
     assert response.status_code == 200
@@ -320,29 +320,36 @@ def test_reassigning_with_htmx_redirects_the_browser(client, people, run):
 @pytest.mark.parametrize(
     ("typed", "field_id", "error"),
     [
-        ({"reassign-reason": "Busy."}, "to_user", "Choose a person or a team."),
-        ({"reassign-to_user": "CHRIS", "reassign-to_group": "GROUP", "reassign-reason": "Busy."},
-         "to_group", "Choose a person or a team, not both."),
-        ({"reassign-to_user": "CHRIS", "reassign-reason": ""}, "reason", "This field is required."),
-        ({"reassign-to_user": "AVA", "reassign-reason": "Me."}, "to_user", "already assigned"),
+        ({"reassign-reason": "Busy."}, "to", "Choose a person or a team."),
+        ({"reassign-to": "CHRIS", "reassign-find": "chr", "reassign-reason": "Busy."}, "to",
+         "Chris Okafor is not in any of your teams; reassign to someone in Sales, or to the "
+         "Customer Success or Implementation queue."),
+        ({"reassign-to": "team:GROUP", "reassign-reason": ""}, "reason",
+         "This field is required."),
+        ({"reassign-to": "AVA", "reassign-reason": "Me."}, "to", "already assigned"),
+        ({"reassign-to": "nobody", "reassign-reason": "Me."}, "to",
+         "Choose a person or a team from the list."),
     ],
 )  # fmt: skip
 def test_reassigning_with_bad_input_shows_the_error_next_to_the_field_and_keeps_values(
     client, people, run, typed, field_id, error
 ):
-    ids = {"CHRIS": people.chris.pk, "AVA": people.ava.pk, "GROUP": people.success.pk}
+    ids = {"CHRIS": people.chris.pk, "AVA": people.ava.pk,
+           "team:GROUP": f"team:{people.success.pk}"}  # fmt: skip
     data = {key: ids.get(value, value) for key, value in typed.items()}
     item = item_of(run, "kickoff")
     client.force_login(people.ava)
     response = client.post(url("inbox:work-item-reassign", item), data)
     html = html_of(response)
     assert response.status_code == 200
-    assert re.search(rf'id="id_reassign-{field_id}_error">[^<]*{error}', html)
+    assert re.search(rf'id="id_reassign-{field_id}_error">[^<]*{re.escape(error)}', html)
     assert f'<details id="reassign-{item.pk}" class="wi-reassign" open>' in html
-    if data.get("reassign-reason"):
+    if data.get("reassign-reason"):  # nothing typed is lost
         assert f">\n{data['reassign-reason']}</textarea>" in html
-    if "reassign-to_user" in data:
-        assert f'<option value="{data["reassign-to_user"]}" selected>' in html
+    if data.get("reassign-find"):
+        assert f'value="{data["reassign-find"]}"' in html
+    if data.get("reassign-to") == f"team:{people.success.pk}":
+        assert f'value="team:{people.success.pk}" checked' in html
     item.refresh_from_db()
     assert item.assignee_user == people.ava
 
@@ -367,7 +374,7 @@ def test_reassigning_without_permission_is_forbidden(client, people, run):
     client.force_login(people.chris)  # may see it and act for Ava, not give it away
     response = client.post(
         url("inbox:work-item-reassign", item),
-        {"reassign-to_user": people.chris.pk, "reassign-reason": "Mine now."},
+        {"reassign-to": people.chris.pk, "reassign-reason": "Mine now."},
     )
     assert response.status_code == 403
     item.refresh_from_db()
@@ -380,7 +387,7 @@ def test_reassigning_a_completed_item_says_it_is_closed(client, people, run):
     client.force_login(people.sue)
     response = client.post(
         url("inbox:work-item-reassign", item),
-        {"reassign-to_user": people.chris.pk, "reassign-reason": "Late."},
+        {"reassign-to": people.chris.pk, "reassign-reason": "Late."},
     )
     assert response["Location"] == page_of(item)
     at = timezone.localtime(item.completed_at)
@@ -473,7 +480,7 @@ def test_after_an_htmx_comment_the_focus_is_back_in_the_comment_box_not_on_page_
 def test_an_outsider_gets_404_for_every_post(client, people, run, name):
     item = item_of(run, "kickoff")
     client.force_login(people.olga)
-    data = {**KICKOFF, "body": "hi", "reassign-to_user": people.olga.pk, "reassign-reason": "x"}
+    data = {**KICKOFF, "body": "hi", "reassign-to": people.olga.pk, "reassign-reason": "x"}
     assert client.post(url(name, item), data).status_code == 404
     assert client.post(url(name, item), data, headers=HTMX).status_code == 404
     item.refresh_from_db()

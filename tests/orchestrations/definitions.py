@@ -61,6 +61,7 @@ def _step(key: str, **options: Any) -> dict[str, Any]:
         "exit_condition": "",
         "form": None,
         "assignee": None,
+        "reassign": "team",
         "due_in": None,
         "email": {"subject": "", "body": ""},
         "visibility": "members",

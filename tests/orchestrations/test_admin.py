@@ -4,7 +4,7 @@ reassign work, and never edit a definition that runs are pinned to."""
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -470,9 +470,7 @@ def reassign(client, items, **data):
     )
 
 
-def test_reassign_asks_for_exactly_one_assignee_and_a_reason(
-    support_client, onboarding, alice, bob
-):
+def test_reassign_asks_for_one_assignee_and_a_reason(support_client, onboarding, alice, bob):
     item = open_item(start(onboarding, "Acme"))
 
     page = reassign(support_client, [item])
@@ -482,19 +480,22 @@ def test_reassign_asks_for_exactly_one_assignee_and_a_reason(
     missing = reassign(support_client, [item], confirmed="yes", reason="Alice covers Acme")
     assert "Pick a user or a team queue." in missing.text
     assert "Alice covers Acme" in missing.text  # what was typed is kept
-    both = reassign(
-        support_client, [item], confirmed="yes", to_user=alice.pk,
-        to_group=Group.objects.get(name="Sales").pk, reason="x",
-    )  # fmt: skip
-    assert "not both" in both.text
-    assert f'<option value="{alice.pk}" selected>' in both.text
-    no_reason = reassign(support_client, [item], confirmed="yes", to_user=alice.pk)
+    # Search (Enter in the box, or the button): the matches, nothing reassigned, no errors.
+    found = reassign(
+        support_client, [item], confirmed="yes", search="1", find="arch", reason="Alice covers"
+    )
+    assert f'value="{alice.pk}"' in found.text
+    assert f'value="{bob.pk}"' not in found.text
+    assert "This field is required." not in found.text
+    assert "Alice covers" in found.text
+    no_reason = reassign(support_client, [item], confirmed="yes", to=alice.pk)
     assert "This field is required." in no_reason.text
+    assert f'value="{alice.pk}" checked' in no_reason.text
     item.refresh_from_db()
     assert item.assignee_group is not None
 
     done = reassign(
-        support_client, [item], confirmed="yes", to_user=alice.pk, reason="Alice covers Acme"
+        support_client, [item], confirmed="yes", to=alice.pk, reason="Alice covers Acme"
     )
     item.refresh_from_db()
     assert item.assignee_user == alice
@@ -512,7 +513,7 @@ def test_reassigning_a_completed_item_is_refused_with_who_completed_it(
     still_open = open_item(run)
 
     response = reassign(
-        support_client, [completed, still_open], confirmed="yes", to_user=alice.pk,
+        support_client, [completed, still_open], confirmed="yes", to=alice.pk,
         reason="Holiday",
     )  # fmt: skip
 
@@ -521,13 +522,42 @@ def test_reassigning_a_completed_item_is_refused_with_who_completed_it(
     assert refused.startswith(f"1 refused ({completed}): Already completed by Bob,")
 
 
+def test_reassigning_to_an_outside_participant_is_refused_for_each_item(support_client, onboarding):
+    dana = make_user("dana", first_name="Dana", last_name="Whitfield")  # in no team
+    items = [open_item(start(onboarding, name)) for name in ("Acme", "Initech")]
+
+    # The type-ahead never lists her; a crafted form is refused by the engine, item by item.
+    found = support_client.get(
+        reverse("admin:orchestrations_workitem_reassign_search"), {"find": "dana"}
+    )
+    assert "Dana" not in found.text
+    response = reassign(support_client, items, confirmed="yes", to=dana.pk, reason="Hers")
+
+    [refused] = messages_of(response)
+    assert refused.startswith(f"2 refused ({items[0]}, {items[1]}): Dana Whitfield is an outside")
+    assert all(item.assignee_group is not None for item in WorkItem.objects.all())
+
+
+def test_the_admin_search_lists_members_and_teams_for_support_only(
+    support_client, onboarding, alice
+):
+    url = reverse("admin:orchestrations_workitem_reassign_search")
+    found = support_client.get(url, {"find": "a"})
+    assert "Alice Archer" in found.text
+    assert 'value="team:' in found.text  # Sales
+    viewer = make_user("vic", is_staff=True)
+    client = Client()
+    client.force_login(viewer)
+    assert client.get(url, {"find": "a"}).status_code == 403
+
+
 def test_one_item_is_reassigned_from_its_page(support_client, onboarding, bob):
     item = open_item(start(onboarding, "Acme"))
     url = reverse("admin:orchestrations_workitem_reassign", args=[item.pk])
     assert url in support_client.get(change_page(item)).text
 
     response = support_client.post(
-        url, {"confirmed": "yes", "to_user": bob.pk, "reason": "Bob knows them"}, follow=True
+        url, {"confirmed": "yes", "to": bob.pk, "reason": "Bob knows them"}, follow=True
     )
 
     assert response.redirect_chain[-1][0] == change_page(item)
@@ -568,7 +598,7 @@ def test_staff_without_permissions_get_no_actions(onboarding, alice):
     assert steer_url(run, "suspend") not in client.get(change_page(run)).text
 
     run_action(client, "suspend_runs", [run])
-    reassign(client, [item], confirmed="yes", to_user=alice.pk, reason="x")
+    reassign(client, [item], confirmed="yes", to=alice.pk, reason="x")
     assert client.post(steer_url(run, "suspend")).status_code == 403
     assert client.get(steer_url(run, "cancel")).status_code == 403
     reassign_url = reverse("admin:orchestrations_workitem_reassign", args=[item.pk])
@@ -696,3 +726,27 @@ def test_a_drafts_json_columns_are_read_as_an_import_reads_them(admin_client, ty
     assert any(error in e for e in response.context["adminform"].form.errors["action_inputs"])
     step.refresh_from_db()
     assert step.action_inputs == {"values": {"ok": True}}
+
+
+# people
+
+
+def test_the_user_list_says_who_is_a_member_and_filters_outside_participants(support, alice, bob):
+    make_user("dana", first_name="Dana", last_name="Whitfield")  # in no team
+    root = make_user("root", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(root)
+    url = reverse("admin:auth_user_changelist")
+
+    everyone = client.get(url)
+    outside = client.get(url, {"membership": "outside"})
+    inside = client.get(url, {"membership": "member"})
+
+    assert "membership" in everyone.text
+    assert "Outside participant" in everyone.text
+
+    def usernames(page):
+        return {user.username for user in page.context["cl"].result_list}
+
+    assert usernames(outside) == {"dana"}
+    assert usernames(inside) == {"alice", "bob", "sam", "root"}  # sam and root: staff

@@ -65,7 +65,8 @@ def test_export_writes_every_key_in_canonical_order(people):
     assert list(stage) == ["key", "name", "exit_condition", "steps", "decision", "on_error"]
     assert list(stage["steps"][0]) == [
         "key", "name", "type", "instructions", "start", "exit_condition", "form", "assignee",
-        "due_in", "email", "visibility", "visibility_groups", "action", "inputs", "retry",
+        "reassign", "due_in", "email", "visibility", "visibility_groups", "action", "inputs",
+        "retry",
     ]  # fmt: skip
     assert list(exported["forms"][0]["fields"][0]) == [
         "key", "label", "type", "required", "choices", "help", "default", "min", "max",
@@ -100,6 +101,7 @@ def test_omitted_optional_keys_take_their_defaults(people):
         "exit_condition": "",
         "form": "notes",
         "assignee": {"group": "Sales"},
+        "reassign": "team",
         "due_in": "P1DT00H00M00S",
         "email": {"subject": "", "body": ""},
         "visibility": "members",

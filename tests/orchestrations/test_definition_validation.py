@@ -155,6 +155,8 @@ SHAPE_CASES = [
     ("start shape", _set([*STEP, "start"], "soon"), f"{S}.start", 'Use "stage_start"'),
     ("start two ways", _set([*STEP, "start"], {"after": ["x"], "condition": "True"}), f"{S}.start", "exactly one of: after, condition"),
     ("assignee two ways", _set([*STEP, "assignee"], {"user": "alice", "group": "Sales"}), f"{S}.assignee", "exactly one of: user, group, expression"),
+    ("reassign unknown", _set([*STEP, "reassign"], "anyone"), f"{S}.reassign", "'anyone' is not one of: team, orchestration, nobody"),
+    ("reassign type", _set([*STEP, "reassign"], False), f"{S}.reassign", "Must be a string, not true or false"),
 ]
 REFERENCE_CASES = [
     ("form missing", _set([*STEP, "form"], "note"), f"{S}.form", "No form 'note'. Did you mean 'notes'?"),
@@ -164,6 +166,7 @@ REFERENCE_CASES = [
     ("background needs action", _set([*STEP, "type"], "background"), f"{S}.action", "A background step needs an action"),
     ("background has no form", _set([*STEP, "type"], "background"), f"{S}.form", "A background step has no form"),
     ("background has no assignee", _set([*STEP, "type"], "background"), f"{S}.assignee", "no assignee"),
+    ("background reassigns nothing", _background(action="update_record", inputs={"fields": {}}, reassign="nobody"), f"{S1}.reassign", "no work item to reassign"),
     ("step type", _set([*STEP, "type"], "manual"), f"{S}.type", "'manual' is not one of: interactive, background"),
     ("user missing", _set([*STEP, "assignee"], {"user": "bob"}), f"{S}.assignee.user", "No user 'bob'"),
     ("user inactive", _make_inactive_user_the_assignee, f"{S}.assignee.user", "User 'ivan' is inactive"),

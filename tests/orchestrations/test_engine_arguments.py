@@ -4,8 +4,8 @@
 the documented error, and nothing changes: the item stays open, no event is written.
 
 Ann and Ivy are in the Review queue (Ivy has left: her account is inactive), Olga is an
-outsider, Sue is support staff who may reassign; an anonymous visitor and None stand for
-"nobody signed in".
+outsider, Sue is support staff (a member: staff) who may reassign; an anonymous visitor
+and None stand for "nobody signed in".
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ NOBODY = {"none": None, "anonymous": AnonymousUser()}
 @pytest.fixture
 def desk():
     queue = make_group("Review")
-    sue = make_user("sue", first_name="Sue", last_name="Port")
+    sue = make_user("sue", first_name="Sue", last_name="Port", is_staff=True)
     sue.user_permissions.add(Permission.objects.get(codename="reassign_workitem"))
     people = SimpleNamespace(
         queue=queue,

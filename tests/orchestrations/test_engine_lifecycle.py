@@ -292,8 +292,9 @@ def test_claim_release_and_a_lost_claim_race_says_who_won():
 
 
 def test_reassign_notifies_the_new_assignee_and_the_old_one_loses_it(after_commit):
-    ann, bob = make_user("ann"), make_user("bob")
-    support = make_user("support")
+    team = make_group("Team")
+    ann, bob = make_user("ann", team), make_user("bob", team)
+    support = make_user("support", team)
     b = VersionBuilder("r")
     form = b.form("f", [field("notes")])
     b.step(b.stage("s"), "task", form=form, user=ann, due_in=timedelta(days=2))
