@@ -1,10 +1,12 @@
-"""The site's error pages — 403, 404, 500 and a refused CSRF check — in the app's frame.
+"""The site's error pages — 400, 403, 404, 500 and a refused CSRF check — in the app's frame.
 
 - A 404 says nothing about what exists, unless the code that refused knows the viewer may
   be told more: it raises `ExplainedNotFound` with a sentence for them (the inbox does for
   an item that was the viewer's before it was reassigned).
 - A 403 shows the refusal's message: a `PermissionDenied` message is written for the person
   who meets it ("You may not reassign this item."); a bare one gets a general sentence.
+- A 400 (a request Django refuses before any view: a host name it does not serve, a
+  malformed upload) says the request could not be read, in the frame.
 - The 500 page is rendered without the request — no context processors, no database, no
   session — from a template that needs nothing but static files; if even that fails, a
   page written here.
@@ -27,6 +29,7 @@ NOT_FOUND = (
     "There is nothing at this address, or it is not yours to see. "
     "Check the link, or start again from your work."
 )
+BAD_REQUEST = "Handoff could not read this request. Check the address, or go back and try again."
 FORBIDDEN = "You do not have permission to do this. If you think you should, ask an administrator."
 CSRF_REFUSED = (
     "The form you sent had expired: the page was open a long time, or you signed in or out "
@@ -54,6 +57,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if isinstance(exception, ExplainedNotFound):
         return render_error(request, "Not here any more", exception.explanation, 404)
     return render_error(request, "Not found", NOT_FOUND, 404)
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render_error(request, "Bad request", BAD_REQUEST, 400)
 
 
 @requires_csrf_token

@@ -111,6 +111,8 @@ AXES_FAILURE_LIMIT = env.int("HANDOFF_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("HANDOFF_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Every sign-in is logged (who, from where, when) for this many days, then deleted daily.
+HANDOFF_LOGIN_LOG_KEEP_DAYS = env.int("HANDOFF_LOGIN_LOG_KEEP_DAYS", default=90)
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "config.lockout.client_address"
 # Behind N reverse proxies, the client's address is the Nth entry of X-Forwarded-For from the
@@ -196,6 +198,7 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep not started within one interval is superseded by the next one.
         "options": {"expires": HANDOFF_SWEEP_SECONDS},
     },
+    "forget-old-logins": {"task": "config.forget_old_logins", "schedule": timedelta(days=1)},
 }
 
 # Orchestration engine

@@ -14,6 +14,7 @@ urlpatterns = [
 ]
 
 # Shown with DEBUG off (with DEBUG on, Django shows its technical pages instead).
+handler400 = "config.errors.bad_request"
 handler403 = "config.errors.permission_denied"
 handler404 = "config.errors.page_not_found"
 handler500 = "config.errors.server_error"

@@ -147,3 +147,16 @@ def test_500_falls_back_to_a_page_written_in_code_when_its_template_fails(monkey
 
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+@override_settings(ALLOWED_HOSTS=["testserver"])
+def test_400_is_in_the_frame_too():
+    """A request Django refuses before any view: a host name it does not serve."""
+    alice = make_user("alice")
+
+    response = signed_in(alice).get(reverse("inbox:my-work"), HTTP_HOST="elsewhere.example")
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert in_the_frame(html)
+    assert errors.BAD_REQUEST in html
