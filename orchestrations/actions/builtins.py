@@ -24,9 +24,11 @@ from .registry import ActionContext, ActionInput, ActionResult, action
         "body": ActionInput("string"),
     },
     outputs=["sent_to"],
+    readers="to",
 )
 def send_email(ctx: ActionContext, to: Any, subject: str, body: str) -> ActionResult:
-    """Send a plain-text email (through the outbox, with the step's completion: once)."""
+    """Send a plain-text email (through the outbox, with the step's completion: once).
+    Its subject and body read the run's answers as its readers may see them."""
     recipients = [to] if isinstance(to, str) else [str(r) for r in to]
     recipients = [r for r in recipients if r]
     if not recipients:

@@ -40,6 +40,9 @@ class Action:
     inputs: Mapping[str, ActionInput]
     outputs: tuple[str, ...] | None  # None: not declared, any output may appear
     description: str = ""
+    # The input naming who reads the others (email addresses): the other inputs are
+    # rendered as those readers may see the run's answers (`orchestrations.visibility`).
+    readers: str | None = None
 
 
 @dataclass
@@ -84,6 +87,7 @@ def action(
     inputs: Mapping[str, str | ActionInput] | None = None,
     outputs: list[str] | tuple[str, ...] | None = None,
     description: str = "",
+    readers: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a function as the action `name`, with its declared inputs."""
 
@@ -101,6 +105,7 @@ def action(
             inputs=declared,
             outputs=tuple(outputs) if outputs is not None else None,
             description=description or (func.__doc__ or "").strip().split("\n")[0],
+            readers=readers,
         )
         return func
 

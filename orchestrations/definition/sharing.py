@@ -5,7 +5,9 @@ reads (`orchestrations.visibility`): an answer an outside participant may not se
 blank in their email. Whom an expression gives is known only when the run starts, so
 the check takes a step's email as shown to participants when the step is shared with
 them (`visibility: participants`: the participants' own steps, typically) or assigned
-by name to an outside participant.
+by name to an outside participant. An action that emails (`send_email`) reads answers
+as its readers may: the check warns when its texts read answers that an outside
+reader would find blank.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from ..actions import UnknownActionError, get_action
 from ..conditions import ConditionError, template_references
 from ..membership import is_outside_participant
 from ..models.choices import StepKind, Visibility
@@ -24,12 +27,29 @@ from .problems import WARNING, Problem, child, step_paths
 
 def check_sharing(definition: dict[str, Any], problems: list[Problem]) -> None:
     for path, step, _ in step_paths(definition):
-        if not shown_to_participants(step):
-            continue
-        for name in ("subject", "body"):
-            where = child(child(path, "email"), name)
-            for message in unshared_reads(definition, step["email"][name]):
+        if shown_to_participants(step):
+            for name in ("subject", "body"):
+                where = child(child(path, "email"), name)
+                for message in unshared_reads(definition, step["email"][name]):
+                    problems.append(Problem(where, message, WARNING))
+        for name, text in emailed_inputs(step):
+            where = child(child(path, "inputs"), name)
+            for message in unshared_reads(definition, text, outside="an outside reader's"):
                 problems.append(Problem(where, message, WARNING))
+
+
+def emailed_inputs(step: dict[str, Any]) -> list[tuple[str, str]]:
+    """The text inputs of a background step whose action emails them to its readers."""
+    if step["type"] != StepKind.BACKGROUND or not step.get("action"):
+        return []
+    try:
+        readers = get_action(step["action"]).readers
+    except UnknownActionError:
+        return []  # reported as an error elsewhere
+    inputs = step.get("inputs") or {}
+    if readers is None or readers not in inputs:
+        return []
+    return [(k, v) for k, v in inputs.items() if k != readers and isinstance(v, str)]
 
 
 def shown_to_participants(step: dict[str, Any]) -> bool:
@@ -47,7 +67,9 @@ def shown_to_participants(step: dict[str, Any]) -> bool:
     return is_outside_participant(user)
 
 
-def unshared_reads(definition: dict[str, Any], template: Any) -> list[str]:
+def unshared_reads(
+    definition: dict[str, Any], template: Any, *, outside: str = "their"
+) -> list[str]:
     """What `template` reads that participants do not see, in sentences."""
     try:
         paths = template_references(template) if template else []
@@ -59,8 +81,8 @@ def unshared_reads(definition: dict[str, Any], template: Any) -> list[str]:
             what = "who completed it" if name == "completed_by" else "its answer"
             messages.append(
                 f"Participants may not see steps.{key}.{name} ({what} is not shared with "
-                "them): it is blank in their email. Share it (who sees the answers) or "
-                "leave it out."
+                f"them): it is blank in {outside} email. Share it (who sees the answers) "
+                "or leave it out."
             )
     return messages
 

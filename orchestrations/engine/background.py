@@ -37,7 +37,7 @@ from .definition import version_definition
 from .dispatch import schedule_attempt
 from .leases import ActionTimedOut, Claim, LeaseLost, Watchdog, attempt_claim, time_limit
 from .locking import locked_run
-from .notifications import send_after_commit
+from .notifications import context_for_addresses, send_after_commit
 from .progress import advance, apply_record_updates, complete_step, fail
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,11 @@ def _run_action(claim: Claim) -> ActionResult:
     context = run_context(run, definition)
     action = get_action(step.action)
     inputs = {name: context.resolve(value) for name, value in step.action_inputs.items()}
+    if action.readers is not None and action.readers in inputs:
+        seen = context_for_addresses(run, context, inputs[action.readers])
+        for name, value in step.action_inputs.items():
+            if name != action.readers:
+                inputs[name] = seen.resolve(value)
     result = action.func(
         ActionContext(
             run=run,

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
+from django.db.models.functions import Lower
 from django.urls import NoReverseMatch, reverse
 
 from .. import outbox, visibility
@@ -111,6 +112,32 @@ def audiences(
             groups[hidden] = ([], dataclasses.replace(context, namespaces=namespaces))
         groups[hidden][0].append(recipients[user_id])
     return list(groups.values())
+
+
+def context_for_addresses(run: Run, context: RunContext, addresses: Any) -> RunContext:
+    """The run's context as the readers of an email to `addresses` may see its answers:
+    all of them when every address is a member's (or support's); otherwise what the run
+    shares with its outside participants, for an address that is an outside
+    participant's or nobody's account alike."""
+    wanted = {str(a).strip().lower() for a in _as_list(addresses) if a}
+    accounts = dict(
+        User.objects.annotate(address=Lower("email"))
+        .filter(address__in=wanted, is_active=True)
+        .values_list("pk", "address")
+    )
+    viewers = visibility.viewers_of(accounts, run)
+    insiders = {accounts[pk] for pk, viewer in viewers.items() if not viewer.is_outside}
+    if wanted <= insiders:
+        return context
+    outsider = visibility.Viewer(None, participant=True)
+    definition = version_definition(run.version)
+    steps = context.namespaces["steps"]
+    seen = visibility.seen_steps(outsider, definition, steps)
+    return dataclasses.replace(context, namespaces={**context.namespaces, "steps": seen})
+
+
+def _as_list(addresses: Any) -> list[Any]:
+    return [addresses] if isinstance(addresses, str) else list(addresses or [])
 
 
 def _steps_read(templates: Iterable[str]) -> set[str]:

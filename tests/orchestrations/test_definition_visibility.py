@@ -161,3 +161,27 @@ def test_only_emails_that_may_reach_participants_are_checked(people):
     # Assigned by name to an outside participant.
     named = two_steps(reads, visibility="members", assignee={"user": "dana"})
     assert [p.path for p in validate_definition(named)] == ["$.stages[0].steps[1].email.body"]
+
+
+def test_an_emailing_action_warns_when_an_outside_reader_would_find_an_answer_blank(people):
+    data = definition(fields={"decision": {"visibility": "participants"}})
+    data["stages"][0]["steps"].append(
+        {
+            "key": "tell",
+            "name": "Tell",
+            "type": "background",
+            "action": "send_email",
+            "inputs": {
+                "to": "{{ record.applicant.email }}",
+                "subject": "Decision: {{ steps.write.decision }}",
+                "body": "Why: {{ steps.write.rationale }}",
+            },
+            "start": {"after": ["write"]},
+        }
+    )
+
+    assert messages(data) == [
+        "$.stages[0].steps[1].inputs.body: Participants may not see steps.write.rationale "
+        "(its answer is not shared with them): it is blank in an outside reader's email. "
+        "Share it (who sees the answers) or leave it out. (warning)",
+    ]

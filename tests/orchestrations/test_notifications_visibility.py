@@ -156,3 +156,40 @@ def test_a_starter_outside_the_staff_is_told_a_run_stopped_but_not_the_error(
     assert to_dana.subject.startswith("Your request is held up")
     assert "ghost" not in to_dana.body
     assert "vars.nobody" not in to_dana.body
+
+
+@pytest.mark.parametrize(
+    ("to", "sees_rationale"),
+    [
+        ("uma@example.com", True),  # a member
+        ("UMA@example.com", True),  # addresses are compared without case
+        ("dana@example.com", False),  # the applicant, an outside participant
+        ("someone@elsewhere.example", False),  # nobody's account: read as an outsider
+        (["uma@example.com", "dana@example.com"], False),  # the least-sighted reader
+    ],
+)
+def test_a_send_email_step_reads_the_answers_as_its_readers_may(
+    people, after_commit, to, sees_rationale
+):
+    b = VersionBuilder("told")
+    form = b.form("decision", [field("decision", visibility="participants"),
+                               field("rationale", "long_text")])  # fmt: skip
+    b.step(b.stage("decide"), "decide", form=form, group=people.underwriting)
+    b.step(b.stage("tell"), "tell", action="send_email", action_inputs={
+        "to": to,
+        "subject": "Decision: {{ steps.decide.decision }}",
+        "body": "Why: {{ steps.decide.rationale }}.",
+    })  # fmt: skip
+    b.activate()
+    with after_commit():
+        run = run_start(b.orchestration)
+    item = WorkItem.objects.get(run=run)
+    work_item_claim(item, by=people.uma)
+    mail.outbox.clear()
+
+    with after_commit():
+        work_item_complete(item, by=people.uma, data={"decision": "Approve", "rationale": "Stable"})
+
+    (email,) = [e for e in mail.outbox if e.subject.startswith("Decision")]
+    assert email.subject == "Decision: Approve"  # shared with participants: everyone reads it
+    assert email.body == ("Why: Stable." if sees_rationale else "Why: .")
