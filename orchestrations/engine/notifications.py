@@ -121,7 +121,8 @@ def context_for_addresses(run: Run, context: RunContext, addresses: Any) -> RunC
     participant's or nobody's account alike."""
     wanted = {str(a).strip().lower() for a in _as_list(addresses) if a}
     accounts = dict(
-        User.objects.annotate(address=Lower("email"))
+        get_user_model()
+        ._default_manager.annotate(address=Lower("email"))
         .filter(address__in=wanted, is_active=True)
         .values_list("pk", "address")
     )
