@@ -439,6 +439,7 @@ def contend(index: int, jobs: list[Job], pairs: int, barrier: Any, results: Any)
 def prepare(job: Job, *, configure: bool) -> tuple[str, Callable[[], str]]:
     """What a process does at the barrier, everything it needs read beforehand."""
     if not configure:
+        connection.ensure_connection()  # not timed: a worker is connected already
         return "provision", lambda: step_execute(job.provision, job.token)
     item = WorkItem.objects.get(pk=job.configure_item)
     person = User.objects.get(pk=job.claimed_by)
