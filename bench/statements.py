@@ -164,6 +164,9 @@ def summarize(sql: str, params: Any) -> str:
     """A statement on one line for reading: values in place, long column lists counted,
     the columns an UPDATE sets by name."""
     sql = " ".join(sql.split())
+    if unnest := re.match(r"INSERT INTO (\S+) \((.*?)\) SELECT \* FROM UNNEST", sql):
+        columns, rows = unnest[2].count(", ") + 1, len(params[0])  # PostgreSQL's bulk_create
+        return f"INSERT INTO {unnest[1]} <{columns} columns> SELECT * FROM UNNEST(<{rows} rows>)"
     values = iter(params or ())
     sql = re.sub(r"%s|\?", lambda _: _short(next(values, "?")), sql)
     if (select := re.match(r"SELECT (.*?) FROM (.*)", sql)) and len(select[1]) > 80:
