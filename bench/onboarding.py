@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import json
 import math
@@ -484,6 +485,7 @@ def join_problems(run_ids: list[int]) -> list[str]:
 # ── output ───────────────────────────────────────────────────────────────────────────────
 
 
+@functools.cache  # as the run began: the files it writes may be tracked ones
 def commit_measured() -> str:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout
