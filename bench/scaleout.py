@@ -241,8 +241,7 @@ def measure(workload: Workload, people: dict[str, Person], run_ids: list[int], w
         for _ in range(10 * workers):  # warm every worker (imports, first queries)
             request("GET", "/", cookie=anybody.cookie)
         servers = process_tree(server.pid)
-        backends = server_backends()
-        app_before, db_before = cpu_seconds(servers), cpu_seconds(backends)
+        app_before, db_before = cpu_seconds(servers), cpu_seconds(server_backends())
         client_before = time.process_time()
         started = time.perf_counter()
         for step, (team, _) in HUMAN_STEPS.items():
@@ -265,7 +264,7 @@ def measure(workload: Workload, people: dict[str, Person], run_ids: list[int], w
                 break
         wall = time.perf_counter() - started
         app = cpu_since(app_before, cpu_seconds(servers))
-        db = cpu_since(db_before, cpu_seconds(backends))
+        db = cpu_since(db_before, cpu_seconds(server_backends()))  # new ones from 0
         client = time.process_time() - client_before
     finally:
         stop(server)
