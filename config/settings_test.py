@@ -23,6 +23,9 @@ os.environ.setdefault("HANDOFF_HTTPS", "false")
 os.environ.setdefault(
     "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
+# Tests that run threads or processes open connections of their own, and the test database
+# must be droppable at the end: no connection outlives its request.
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
 
 from .settings import *  # noqa: F403
 from .settings import DATA_DIR, DATABASES
