@@ -40,13 +40,23 @@ def schedule_attempt(step_run: StepRun, *, at: datetime, fresh: bool = True) -> 
     step_run.claimed_at = step_run.heartbeat_at = step_run.lease_until = None
     step_run.worker = ""
     priority = PRIORITY_NEW if fresh else PRIORITY_AGAIN
+    # A step run started in this transaction has its id once the unit of work inserts
+    # it, before the outbox writes its rows: the outbox puts it in the payload then.
     outbox.enqueue(
         OutboxKind.STEP_ATTEMPT,
-        {"step_run": step_run.pk, "token": str(token), "priority": priority},
+        {"token": str(token), "priority": priority},
         run_id=step_run.run_id,
-        step_run_id=step_run.pk,
+        step_run=step_run,
         available_at=at,
     )
+
+
+def same_token(dispatch_token: uuid.UUID | None, token: str) -> bool:
+    """Whether a message's `token` is the step's current one."""
+    try:
+        return dispatch_token is not None and dispatch_token == uuid.UUID(str(token))
+    except ValueError:
+        return False
 
 
 def park(step_run: StepRun) -> None:

@@ -35,8 +35,8 @@ from django.utils import timezone
 from ..events import record_event
 from ..models import Run, StepRun
 from ..status import RunStatus, StepRunStatus
-from .dispatch import park
-from .locking import locked_run
+from .dispatch import park, same_token
+from .locking import locked_step_unit
 
 # Celery's own limits, after the engine's time limit: its soft limit (a signal) interrupts
 # a body blocked in a system call, its hard limit ends a prefork worker process that
@@ -85,20 +85,21 @@ def attempt_claim(step_run_id: int, token: str) -> Claim | str:
     without the run's lock), so the sweeper's takeover and a late first delivery are
     applied one after the other and only one of them can claim.
     """
-    run_id = StepRun.objects.filter(pk=step_run_id).values_list("run_id", flat=True).first()
-    if run_id is None:
-        return "stale"
-    with locked_run(run_id) as run:
-        step_run = StepRun.objects.select_for_update().filter(pk=step_run_id).first()
+    with locked_step_unit(step_run_id) as unit:
+        if unit is None:
+            return "stale"
+        run = unit.run
+        rows = StepRun.objects.select_for_update(of=("self",)).filter(pk=step_run_id)
+        locked = rows.order_by("pk").first()
+        step_run = unit.track(locked) if locked is not None else None
         if (
             step_run is None
-            or str(step_run.dispatch_token) != token
+            or not same_token(step_run.dispatch_token, token)
             or step_run.status != StepRunStatus.IN_PROGRESS
             or step_run.held_result is not None
             or step_run.lease_until is not None
         ):
             return "stale"
-        step_run.run = run
         if run.status == RunStatus.SUSPENDED:
             park_attempt(run, step_run)
             return "suspended"
@@ -108,7 +109,6 @@ def attempt_claim(step_run_id: int, token: str) -> Claim | str:
         step_run.claimed_at = step_run.heartbeat_at = now
         step_run.lease_until = now + lease_length()
         step_run.worker = worker_name()
-        step_run.save(update_fields=["claimed_at", "heartbeat_at", "lease_until", "worker"])
     return Claim(run, step_run)
 
 
@@ -116,7 +116,6 @@ def park_attempt(run: Run, step_run: StepRun) -> None:
     """An attempt arrived while its run is suspended: it does not start, and is sent
     again when the run resumes (`background.redispatch_parked`)."""
     park(step_run)
-    step_run.save()
     record_event(
         run,
         "step.park",
