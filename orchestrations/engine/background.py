@@ -31,7 +31,6 @@ from ..actions import ActionContext, ActionResult, get_action
 from ..events import record_event
 from ..models import StepRun
 from ..status import RunStatus, StepRunStatus
-from .context import run_context
 from .definition import version_definition
 from .dispatch import same_token, schedule_attempt
 from .leases import ActionTimedOut, Claim, LeaseLost, Watchdog, attempt_claim, time_limit
@@ -78,10 +77,8 @@ def step_execute(step_run_id: int, token: str) -> str:
 
 
 def _run_action(claim: Claim) -> ActionResult:
-    run, step_run = claim.run, claim.step_run
-    definition = version_definition(run.version)
-    step = definition.step_by_id[step_run.step_id]
-    context = run_context(run, definition)
+    run, step_run, context = claim.run, claim.step_run, claim.context
+    step = version_definition(run.version).step_by_id[step_run.step_id]
     action = get_action(step.action)
     inputs = {name: context.resolve(value) for name, value in step.action_inputs.items()}
     result = action.func(

@@ -35,6 +35,7 @@ from django.utils import timezone
 from ..events import record_event
 from ..models import Run, StepRun
 from ..status import RunStatus, StepRunStatus
+from .context import RunContext
 from .dispatch import park, same_token
 from .locking import locked_step_unit
 
@@ -75,31 +76,30 @@ def worker_name() -> str:
 class Claim:
     run: Run
     step_run: StepRun
+    context: RunContext  # what the action's inputs read, as of the claim
 
 
 def attempt_claim(step_run_id: int, token: str) -> Claim | str:
     """Take the attempt `token` of a step: a `Claim`, or why not ("stale": another
     message holds it or it no longer runs; "suspended": parked until the run resumes).
 
-    Under the run's lock, with the step's row locked too (heartbeats renew leases
-    without the run's lock), so the sweeper's takeover and a late first delivery are
-    applied one after the other and only one of them can claim.
+    Under the run's lock, so the sweeper's takeover and a late first delivery are
+    applied one after the other and only one of them can claim. The step's row needs
+    no lock of its own: heartbeats, which renew without the run's lock, touch only a
+    step whose lease is held, and a claim takes only one whose lease is not.
     """
     with locked_step_unit(step_run_id) as unit:
-        if unit is None:
-            return "stale"
-        run = unit.run
-        rows = StepRun.objects.select_for_update(of=("self",)).filter(pk=step_run_id)
-        locked = rows.order_by("pk").first()
-        step_run = unit.track(locked) if locked is not None else None
+        step_run = unit.step_run(step_run_id) if unit is not None else None
         if (
-            step_run is None
+            unit is None
+            or step_run is None
             or not same_token(step_run.dispatch_token, token)
             or step_run.status != StepRunStatus.IN_PROGRESS
             or step_run.held_result is not None
             or step_run.lease_until is not None
         ):
             return "stale"
+        run = unit.run
         if run.status == RunStatus.SUSPENDED:
             park_attempt(run, step_run)
             return "suspended"
@@ -109,7 +109,8 @@ def attempt_claim(step_run_id: int, token: str) -> Claim | str:
         step_run.claimed_at = step_run.heartbeat_at = now
         step_run.lease_until = now + lease_length()
         step_run.worker = worker_name()
-    return Claim(run, step_run)
+        context = unit.context()
+    return Claim(run, step_run, context)
 
 
 def park_attempt(run: Run, step_run: StepRun) -> None:
