@@ -147,17 +147,16 @@ def relay_committed(messages: list[OutboxMessage], claim: uuid.UUID) -> None:
 
 def deliver_claimed(ids: Iterable[int], claim: str) -> int:
     """Send rows handed to a worker by `relay_committed`, if their claim is still ours."""
-    mine = uuid.UUID(claim)
+    mine, ids = uuid.UUID(claim), list(ids)
     now = timezone.now()
-    # Renew the claim before sending: a sweeper that found it lapsed may own it now.
-    OutboxMessage.objects.filter(pk__in=list(ids), claim=mine, sent_at__isnull=True).update(
-        claimed_until=now + CLAIM
-    )
-    messages = list(
-        OutboxMessage.objects.filter(
-            pk__in=list(ids), claim=mine, sent_at__isnull=True, claimed_until__gt=now
-        )
-    )
+    ours = OutboxMessage.objects.filter(pk__in=ids, claim=mine, sent_at__isnull=True)
+    # A claim with half its time left outlasts a send (senders time out well before),
+    # as one just made by a commit does. An older one (the worker was slow to take the
+    # task) is renewed first, if a sweeper did not take it meanwhile.
+    messages = list(ours.filter(claimed_until__gt=now + CLAIM / 2))
+    if len(messages) < len(ids):
+        ours.update(claimed_until=now + CLAIM)
+        messages = list(ours)
     return _send_all(messages, mine)
 
 
