@@ -149,7 +149,7 @@ def deliver_claimed(ids: Iterable[int], claim: str) -> int:
     """Send rows handed to a worker by `relay_committed`, if their claim is still ours."""
     mine, ids = uuid.UUID(claim), list(ids)
     now = timezone.now()
-    ours = OutboxMessage.objects.filter(pk__in=ids, claim=mine, sent_at__isnull=True)
+    ours = OutboxMessage.objects.filter(pk__in=ids, claim=mine, sent_at__isnull=True).order_by()
     # A claim with half its time left outlasts a send (senders time out well before),
     # as one just made by a commit does. An older one (the worker was slow to take the
     # task) is renewed first, if a sweeper did not take it meanwhile.

@@ -178,7 +178,7 @@ def _startable_version(target: Orchestration | Version) -> Version:
     elif not isinstance(target, Orchestration):
         raise arguments.wrong_type("orchestration", "an Orchestration or a Version", target)
     else:
-        found = target.versions.filter(status=VersionStatus.ACTIVE).first()
+        found = target.versions.filter(status=VersionStatus.ACTIVE).order_by("pk").first()
         if found is None:
             raise HandoffError(f"{target} has no active version; activate a draft first.")
         version = found

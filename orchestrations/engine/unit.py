@@ -48,7 +48,6 @@ Row = TypeVar("Row", bound=models.Model)
 # New rows are inserted in this order: each refers to the one before.
 ROW_MODELS: tuple[type[models.Model], ...] = (StageRun, StepRun, WorkItem)
 CURRENT_STAGE = (StageRunStatus.IN_PROGRESS, StageRunStatus.SUSPENDED, StageRunStatus.ERROR)
-ITEM_PEOPLE = ("claimed_by", "completed_by", "assignee_user", "assignee_group", "on_behalf_of")
 
 
 class UnitOfWork:
@@ -128,12 +127,12 @@ class UnitOfWork:
         return sum(1 for s in self.stage_runs() if s.stage_id == stage_id)
 
     def work_item(self, pk: int, *, with_open: bool = False, queue_of: Any = None) -> WorkItem:
-        """The item re-read under the lock, with its step run and the people it names;
-        `with_open`: the run's open items too, in the same query (and its step runs,
-        before it, which a change to the item's step needs); `queue_of`: with
-        whether that user is in the item's team (`in_queue`), in the same query too.
-        Raises `WorkItem.DoesNotExist`."""
-        rows = WorkItem.objects.select_related("step_run", *ITEM_PEOPLE)
+        """The item re-read under the lock, with its step run (the people it names are
+        read if a refusal names them); `with_open`: the run's open items too, in the
+        same query (and its step runs, before it, which a change to the item's step
+        needs); `queue_of`: with whether that user is in the item's team (`in_queue`),
+        in the same query too. Raises `WorkItem.DoesNotExist`."""
+        rows = WorkItem.objects.select_related("step_run").order_by()
         if queue_of is not None:
             memberships = get_user_model().groups.through.objects.filter(
                 user_id=queue_of.pk, group_id=OuterRef("assignee_group_id")
