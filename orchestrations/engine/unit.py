@@ -32,13 +32,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
 
 from ..events import collecting_events
 from ..models import Run, RunEvent, StageRun, StepRun, WorkItem
 from ..status import OPEN_WORK_ITEM_STATUSES, StageRunStatus
+from . import reads
 from .assignees import Directory
 from .context import RunContext, run_context
 from .definition import version_definition
@@ -90,8 +89,7 @@ class UnitOfWork:
         the first time, for both: a stage has at least one step)."""
         if not self._step_runs_read:
             self._step_runs_read = True
-            rows = StepRun.objects.filter(run=self.run).select_related("stage_run", "completed_by")
-            for row in rows.order_by("pk"):
+            for row in reads.step_runs_of_run(self.run.pk):
                 stage_run = self.track(row.stage_run)
                 self.track(row).stage_run = stage_run
         return self._all(StepRun)
@@ -132,26 +130,21 @@ class UnitOfWork:
         same query (and its step runs, before it, which a change to the item's step
         needs); `queue_of`: with whether that user is in the item's team (`in_queue`),
         in the same query too. Raises `WorkItem.DoesNotExist`."""
-        rows = WorkItem.objects.select_related("step_run").order_by()
-        if queue_of is not None:
-            memberships = get_user_model().groups.through.objects.filter(
-                user_id=queue_of.pk, group_id=OuterRef("assignee_group_id")
-            )
-            rows = rows.annotate(in_queue=Exists(memberships))
-        wanted = Q(pk=pk)
         if with_open:
             self.step_runs()  # first: the item's step run comes with its stage run then
+        open_of_run = None
         if with_open and not self._open_items_read:
             self._open_items_read = True
-            wanted |= Q(run_id=self.run.pk, status__in=OPEN_WORK_ITEM_STATUSES)
+            open_of_run = self.run.pk
+        queue_pk = queue_of.pk if queue_of is not None else None
         found = None
-        for row in rows.filter(wanted):
+        for row, in_queue in reads.work_items(pk, open_of_run=open_of_run, queue_of=queue_pk):
             item = self.track(row)
             item.step_run = self.track(row.step_run)
             if row.pk == pk:
                 found = item
                 if queue_of is not None:
-                    self._in_queue[(item.pk, queue_of.pk)] = row.in_queue  # type: ignore[attr-defined]
+                    self._in_queue[(item.pk, queue_of.pk)] = in_queue
         if found is None:
             raise WorkItem.DoesNotExist(f"Work item {pk} does not exist.")
         return found

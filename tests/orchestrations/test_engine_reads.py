@@ -1,5 +1,5 @@
-"""The statement that begins every engine transaction is written by hand (engine/locking.py):
-it must read a run exactly as the ORM does, on SQLite and on PostgreSQL."""
+"""The three reads that begin engine transactions are written by hand (engine/reads.py):
+they must read rows exactly as the ORM does, on SQLite and on PostgreSQL."""
 
 from decimal import Decimal
 
@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from demo.models import LoanApplication
-from orchestrations.engine import run_start
+from orchestrations.engine import reads, run_start, work_item_claim, work_item_complete
 from orchestrations.engine.locking import locked_step_unit, locked_unit
-from orchestrations.models import Run, StepRun
+from orchestrations.models import Run, StepRun, WorkItem
 from tests.factories import VersionBuilder, field, make_group, make_user
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,7 @@ def test_a_run_is_read_with_its_orchestration_version_starter_and_record():
         assert selects[0].endswith("FOR UPDATE OF r")
     assert_read_as_the_orm_reads(run)
     assert run.variables == {"term": 12, "note": "ünïcode \"quoted\" {'nested': [1, 2]}"}
+    assert run.record_type is not None
     assert run.record_type.model_class() is LoanApplication
     assert run.started_at.tzinfo is not None
 
@@ -85,3 +86,40 @@ def test_the_run_of_a_step_run_is_found_by_the_locking_statement():
         assert_read_as_the_orm_reads(unit.run)
     with locked_step_unit(step_run.pk + 1000) as unit:
         assert unit is None
+
+
+def test_step_runs_and_work_items_are_read_as_the_orm_reads_them():
+    team = make_group("Team")
+    ann, bob = make_user("ann", team, email="ann@example.com"), make_user("bob")
+    b = VersionBuilder("items")
+    form = b.form("f", [field("x"), field("amount", "decimal")])
+    first = b.stage("first")
+    b.step(first, "a", form=form, group=team)
+    b.step(first, "b", form=form, user=bob)
+    b.activate()
+    run = run_start(b.orchestration, started_by=ann)
+    queued = WorkItem.objects.get(run=run, assignee_group=team)
+    work_item_claim(queued, by=ann)
+    mine = WorkItem.objects.get(run=run, assignee_user=bob)
+    work_item_complete(mine, by=bob, data={"x": "Grüße", "amount": "3.50"})
+    other_run = run_start(b.orchestration)
+
+    step_runs = reads.step_runs_of_run(run.pk)
+    expected = StepRun.objects.filter(run=run).select_related("stage_run", "completed_by")
+    assert [fields_of(s) for s in step_runs] == [fields_of(s) for s in expected.order_by("pk")]
+    assert [fields_of(s.stage_run) for s in step_runs] == [
+        fields_of(s.stage_run) for s in expected.order_by("pk")
+    ]
+    assert [s.completed_by for s in step_runs] == [None, bob]
+    assert step_runs[1].outputs == {"x": "Grüße", "amount": "3.50"}
+
+    with_open = reads.work_items(queued.pk, open_of_run=run.pk, queue_of=ann.pk)
+    items = WorkItem.objects.filter(run=run, status__in=["open", "claimed"]).order_by("pk")
+    got = sorted(with_open, key=lambda found: found[0].pk)
+    assert [(fields_of(i), fields_of(i.step_run), q) for i, q in got] == [
+        (fields_of(i), fields_of(i.step_run), i.assignee_group_id == team.pk) for i in items
+    ]
+    [(alone, in_queue)] = reads.work_items(queued.pk, queue_of=bob.pk)
+    assert (alone.pk, alone.claimed_by_id, in_queue) == (queued.pk, ann.pk, False)
+    assert reads.work_items(queued.pk + 1000) == []
+    assert not any(i.run_id == other_run.pk for i, _ in with_open)
