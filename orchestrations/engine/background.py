@@ -32,7 +32,7 @@ from ..events import record_event
 from ..models import StepRun
 from ..status import RunStatus, StepRunStatus
 from .definition import version_definition
-from .dispatch import same_token, schedule_attempt
+from .dispatch import attempt_step_run, schedule_attempt
 from .leases import ActionTimedOut, Claim, LeaseLost, Watchdog, attempt_claim, time_limit
 from .locking import locked_step_unit
 from .notifications import send_after_commit
@@ -222,13 +222,8 @@ def locked_claim(step_run_id: int, token: str) -> Iterator[tuple[UnitOfWork, Ste
     """The run locked and the step re-read, if the attempt `token` still holds the
     step; None when it was discontinued, canceled or re-dispatched meanwhile."""
     with locked_step_unit(step_run_id) as unit:
-        step_run = unit.step_run(step_run_id) if unit is not None else None
-        if (
-            unit is None
-            or step_run is None
-            or not same_token(step_run.dispatch_token, token)
-            or step_run.status != StepRunStatus.IN_PROGRESS
-        ):
+        step_run = attempt_step_run(unit, step_run_id, token) if unit is not None else None
+        if unit is None or step_run is None:
             yield None
             return
         yield unit, step_run

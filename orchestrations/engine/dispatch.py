@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from .. import outbox
 from ..models import OutboxKind, OutboxMessage, StepRun
+from ..status import StepRunStatus
+from .unit import UnitOfWork
 
 # The queue background attempts are sent to; the sweeper and the outbox relay have
 # their own (settings.CELERY_TASK_DEFAULT_QUEUE), so they never wait behind actions.
@@ -51,12 +53,17 @@ def schedule_attempt(step_run: StepRun, *, at: datetime, fresh: bool = True) -> 
     )
 
 
-def same_token(dispatch_token: uuid.UUID | None, token: str) -> bool:
-    """Whether a message's `token` is the step's current one."""
+def attempt_step_run(unit: UnitOfWork, step_run_id: int, token: str) -> StepRun | None:
+    """The step run of a message for attempt `token`, if that is its current attempt and
+    the step still runs; None when it was discontinued, canceled or sent again since."""
+    step_run = unit.step_run(step_run_id)
+    if step_run is None or step_run.status != StepRunStatus.IN_PROGRESS:
+        return None
     try:
-        return dispatch_token is not None and dispatch_token == uuid.UUID(str(token))
+        current = step_run.dispatch_token == uuid.UUID(str(token))
     except ValueError:
-        return False
+        return None
+    return step_run if current else None
 
 
 def park(step_run: StepRun) -> None:

@@ -36,7 +36,7 @@ from ..events import record_event
 from ..models import Run, StepRun
 from ..status import RunStatus, StepRunStatus
 from .context import RunContext
-from .dispatch import park, same_token
+from .dispatch import attempt_step_run, park
 from .locking import locked_step_unit
 
 # Celery's own limits, after the engine's time limit: its soft limit (a signal) interrupts
@@ -89,12 +89,10 @@ def attempt_claim(step_run_id: int, token: str) -> Claim | str:
     step whose lease is held, and a claim takes only one whose lease is not.
     """
     with locked_step_unit(step_run_id) as unit:
-        step_run = unit.step_run(step_run_id) if unit is not None else None
+        step_run = attempt_step_run(unit, step_run_id, token) if unit is not None else None
         if (
             unit is None
             or step_run is None
-            or not same_token(step_run.dispatch_token, token)
-            or step_run.status != StepRunStatus.IN_PROGRESS
             or step_run.held_result is not None
             or step_run.lease_until is not None
         ):
