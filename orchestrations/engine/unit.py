@@ -5,7 +5,8 @@ unit for the run's rows instead of the database, and changes them in memory:
 
 - reads, each at most once: the run's step runs with their stage runs (one query, the
   first time something needs them), the work item acted on together with the run's
-  open items (one query), teams and people (`Directory`);
+  open items (one query) — both written as SQL by hand, as the lock is (`reads`) — and
+  teams and people (`Directory`);
 - one object per row (an identity map), so the step run a work item completes is the
   one the planner looks at next;
 - new rows (`add`): stage runs, step runs and work items are transitioned in memory like
