@@ -3,11 +3,16 @@
 Every FSM transition on a run, stage run, step run or work item is recorded by
 `record_transition` (connected to django-fsm's `post_transition`). Things that
 are not transitions (a decision taken, a comment, a notification) are recorded
-with `record_event`.
+with `record_event`. Inside the engine's unit of work (`collecting_events`) the
+events are kept and written together as it ends; elsewhere (a comment, the admin)
+each is written at once.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .models import Run, RunEvent, StageRun, StepRun, WorkItem
@@ -18,6 +23,9 @@ ENTITY_NAMES: dict[type, str] = {
     StepRun: "step",
     WorkItem: "work_item",
 }
+
+# The blocks of `collecting_events`, per thread as connections are.
+_collecting = threading.local()
 
 
 def record_event(
@@ -34,7 +42,7 @@ def record_event(
     message: str = "",
     data: dict | None = None,
 ) -> RunEvent:
-    return RunEvent.objects.create(
+    event = RunEvent(
         run=run,
         kind=kind,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -47,6 +55,24 @@ def record_event(
         message=message,
         data=data or {},
     )
+    for run_id, kept in reversed(_collecting.__dict__.get("stack", [])):
+        if run_id == run.pk:
+            kept.append(event)
+            return event
+    event.save()
+    return event
+
+
+@contextmanager
+def collecting_events(run_id: int, into: list[RunEvent]) -> Iterator[None]:
+    """Inside the block, the events of run `run_id` are appended to `into` (whoever
+    opened the block writes them) instead of being written one by one."""
+    stack: list[tuple[int, list[RunEvent]]] = _collecting.__dict__.setdefault("stack", [])
+    stack.append((run_id, into))
+    try:
+        yield
+    finally:
+        stack.pop()
 
 
 def record_transition(

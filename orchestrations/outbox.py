@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import OutboxMessage
+from .models import OutboxMessage, StepRun
 
 logger = logging.getLogger(__name__)
 
@@ -69,18 +69,20 @@ def enqueue(
     payload: dict[str, Any],
     *,
     run_id: int | None = None,
-    step_run_id: int | None = None,
+    step_run: StepRun | None = None,
     available_at: datetime | None = None,
 ) -> OutboxMessage:
     """Write a message in the current transaction; it is sent after the commit (or
     from `available_at`, by the sweeper). Inside `collecting()` the row is written
-    at the end of that block, with the others, in one statement."""
+    at the end of that block, with the others, in one statement. A message about a
+    `step_run` carries its id in the payload (`"step_run"`), put there as the row is
+    written: a step run new in the block is inserted by then."""
     now = timezone.now()
     message = OutboxMessage(
         kind=kind,
         payload=payload,
         run_id=run_id,
-        step_run_id=step_run_id,
+        step_run=step_run,
         created_at=now,
         available_at=available_at or now,
     )
@@ -111,6 +113,9 @@ def _write(messages: list[OutboxMessage]) -> None:
     """Insert the rows, those due now claimed by this process, which sends them right
     after the commit (if the transaction rolls back, Django drops the callback too)."""
     now = timezone.now()
+    for message in messages:
+        if message.step_run is not None:
+            message.payload = {"step_run": message.step_run.pk, **message.payload}
     claim = uuid.uuid4()
     due = [m for m in messages if m.available_at <= now]
     for message in due:
@@ -142,17 +147,16 @@ def relay_committed(messages: list[OutboxMessage], claim: uuid.UUID) -> None:
 
 def deliver_claimed(ids: Iterable[int], claim: str) -> int:
     """Send rows handed to a worker by `relay_committed`, if their claim is still ours."""
-    mine = uuid.UUID(claim)
+    mine, ids = uuid.UUID(claim), list(ids)
     now = timezone.now()
-    # Renew the claim before sending: a sweeper that found it lapsed may own it now.
-    OutboxMessage.objects.filter(pk__in=list(ids), claim=mine, sent_at__isnull=True).update(
-        claimed_until=now + CLAIM
-    )
-    messages = list(
-        OutboxMessage.objects.filter(
-            pk__in=list(ids), claim=mine, sent_at__isnull=True, claimed_until__gt=now
-        )
-    )
+    ours = OutboxMessage.objects.filter(pk__in=ids, claim=mine, sent_at__isnull=True).order_by()
+    # A claim with half its time left outlasts a send (senders time out well before),
+    # as one just made by a commit does. An older one (the worker was slow to take the
+    # task) is renewed first, if a sweeper did not take it meanwhile.
+    messages = list(ours.filter(claimed_until__gt=now + CLAIM / 2))
+    if len(messages) < len(ids):
+        ours.update(claimed_until=now + CLAIM)
+        messages = list(ours)
     return _send_all(messages, mine)
 
 

@@ -75,10 +75,11 @@ def work_item_abilities(user: Any, item: WorkItem) -> Abilities:
     )
 
 
-def require(user: Any, item: WorkItem, ability: str) -> None:
+def require(user: Any, item: WorkItem, ability: str, *, in_queue: bool | None = None) -> None:
     """What the engine calls under the run's lock, after re-reading `item`: raises the
-    refusal of `ability` if there is one (computing only what that rule needs)."""
-    refusal = _refusal(ability, item_facts(user, item))
+    refusal of `ability` if there is one (computing only what that rule needs).
+    `in_queue`: whether `user` is in the item's team, if the caller read it already."""
+    refusal = _refusal(ability, item_facts(user, item, in_queue=in_queue))
     if refusal is not None:
         raise refusal.exception()
 

@@ -45,15 +45,55 @@ def _read_by(step: StepDef) -> str:
     return "record" if step.assignee_expression.strip().startswith("record") else ANYWHERE
 
 
-def resolve_assignee(step: StepDef, context: RunContext) -> tuple[Any, Group | None]:
+class Directory:
+    """The people and teams one transaction looks up, each at most once. A team comes
+    with its active members' addresses in the same query: its queue's email needs them."""
+
+    def __init__(self) -> None:
+        self._users: dict[int, Any] = {}
+        self._teams: dict[int, Group | None] = {}
+        self._addresses: dict[int, dict[int, str]] = {}
+
+    def user(self, pk: int) -> Any:
+        """The active user `pk`, or None."""
+        if pk not in self._users:
+            self._users[pk] = User._default_manager.filter(pk=pk, is_active=True).first()
+        return self._users[pk]
+
+    def team(self, pk: int) -> Group | None:
+        if pk not in self._teams:
+            rows = list(
+                Group.objects.filter(pk=pk).values_list(
+                    "name", "user__pk", "user__email", "user__is_active"
+                )
+            )
+            found = Group.from_db(None, ["id", "name"], [pk, rows[0][0]]) if rows else None
+            self._teams[pk] = found
+            self._addresses[pk] = {
+                user_id: email for _, user_id, email, active in rows if active and email
+            }
+        return self._teams[pk]
+
+    def addresses(self, team: Group) -> dict[int, str]:
+        """The team's active members with an address, by id."""
+        if team.pk not in self._addresses:
+            members = User._default_manager.filter(groups=team.pk, is_active=True)
+            self._addresses[team.pk] = dict(members.exclude(email="").values_list("pk", "email"))
+        return self._addresses[team.pk]
+
+
+def resolve_assignee(
+    step: StepDef, context: RunContext, people: Directory | None = None
+) -> tuple[Any, Group | None]:
     """A (user, group) pair with exactly one set; `AssigneeError` when there is none."""
+    people = people or Directory()
     if step.assignee_type == AssigneeType.USER and step.assignee_user_id:
-        user = User.objects.filter(pk=step.assignee_user_id, is_active=True).first()
+        user = people.user(step.assignee_user_id)
         if user is None:
             raise AssigneeError(f"The assignee of '{step.name}' is no longer an active user.")
         return user, None
     if step.assignee_type == AssigneeType.GROUP and step.assignee_group_id:
-        group = Group.objects.filter(pk=step.assignee_group_id).first()
+        group = people.team(step.assignee_group_id)
         if group is None:
             raise AssigneeError(f"The team queue of '{step.name}' no longer exists.")
         return None, group

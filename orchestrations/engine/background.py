@@ -29,16 +29,15 @@ from django.utils import timezone
 
 from ..actions import ActionContext, ActionResult, get_action
 from ..events import record_event
-from ..models import Run, StepRun
-from ..models.choices import StepKind
+from ..models import StepRun
 from ..status import RunStatus, StepRunStatus
-from .context import run_context
 from .definition import version_definition
-from .dispatch import schedule_attempt
+from .dispatch import attempt_step_run, schedule_attempt
 from .leases import ActionTimedOut, Claim, LeaseLost, Watchdog, attempt_claim, time_limit
-from .locking import locked_run
+from .locking import locked_step_unit
 from .notifications import context_for_addresses, send_after_commit
 from .progress import advance, apply_record_updates, complete_step, fail
+from .unit import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +77,8 @@ def step_execute(step_run_id: int, token: str) -> str:
 
 
 def _run_action(claim: Claim) -> ActionResult:
-    run, step_run = claim.run, claim.step_run
-    definition = version_definition(run.version)
-    step = definition.step_by_id[step_run.step_id]
-    context = run_context(run, definition)
+    run, step_run, context = claim.run, claim.step_run, claim.context
+    step = version_definition(run.version).step_by_id[step_run.step_id]
     action = get_action(step.action)
     inputs = {name: context.resolve(value) for name, value in step.action_inputs.items()}
     if action.readers is not None and action.readers in inputs:
@@ -126,12 +123,11 @@ def attempt_succeeded(step_run_id: int, token: str, result: ActionResult) -> Non
     with locked_claim(step_run_id, token) as claim:
         if claim is None:
             return
-        run, step_run = claim
+        unit, step_run = claim
         if result.wait_until is not None:
             schedule_attempt(step_run, at=result.wait_until)
-            step_run.save()
             record_event(
-                run,
+                unit.run,
                 "step.wait",
                 step_run=step_run,
                 message=f"Waiting until {result.wait_until:%Y-%m-%d %H:%M %Z}.",
@@ -143,30 +139,30 @@ def attempt_succeeded(step_run_id: int, token: str, result: ActionResult) -> Non
             "variables": result.variables,
             "emails": result.emails,
         }
-        if run.status == RunStatus.SUSPENDED:
-            _hold(run, step_run, held)
+        if unit.run.status == RunStatus.SUSPENDED:
+            _hold(unit, step_run, held)
             return
-        apply_held_result(run, step_run, held)
-        advance(run)
+        apply_held_result(unit, step_run, held)
+        advance(unit)
 
 
 def attempt_failed(step_run_id: int, token: str, message: str) -> None:
     with locked_claim(step_run_id, token) as claim:
         if claim is None:
             return
-        run, step_run = claim
-        fail_attempt(run, step_run, message)
+        unit, step_run = claim
+        fail_attempt(unit, step_run, message)
 
 
-def fail_attempt(run: Run, step_run: StepRun, message: str) -> None:
+def fail_attempt(unit: UnitOfWork, step_run: StepRun, message: str) -> None:
     """An attempt failed (the run is locked): retry per the step's policy, or fail it."""
-    step = version_definition(run.version).step_by_id[step_run.step_id]
+    run = unit.run
+    step = unit.definition.step_by_id[step_run.step_id]
     step_run.failures += 1
     step_run.error_message = message
     if step_run.failures < step.retry_max_attempts:
         delay = step.retry_delay(step_run.failures)
         schedule_attempt(step_run, at=timezone.now() + delay)
-        step_run.save()
         record_event(
             run,
             "step.retry",
@@ -177,35 +173,35 @@ def fail_attempt(run: Run, step_run: StepRun, message: str) -> None:
         return
     final = f"'{step.name}' failed after {step_run.failures} attempt(s): {message}"
     if run.status == RunStatus.SUSPENDED:
-        _hold(run, step_run, {"error": final})
+        _hold(unit, step_run, {"error": final})
         return
-    fail(run, step_run.stage_run, final, step_run=step_run)
-    advance(run)  # a fault path leads somewhere new
+    fail(unit, step_run.stage_run, final, step_run=step_run)
+    advance(unit)  # a fault path leads somewhere new
 
 
-def redispatch_parked(run: Run) -> None:
+def redispatch_parked(unit: UnitOfWork) -> None:
     """On resume: send again the attempts that arrived while the run was suspended."""
-    for step_run in StepRun.objects.filter(
-        run=run,
-        status=StepRunStatus.IN_PROGRESS,
-        dispatch_token__isnull=True,
-        held_result__isnull=True,
-        step__kind=StepKind.BACKGROUND,
-    ):
-        schedule_attempt(step_run, at=timezone.now(), fresh=False)
-        step_run.save()
+    for step_run in unit.step_runs():
+        if (
+            step_run.status == StepRunStatus.IN_PROGRESS
+            and step_run.dispatch_token is None
+            and step_run.held_result is None
+            and not unit.definition.step_by_id[step_run.step_id].is_interactive
+        ):
+            schedule_attempt(step_run, at=timezone.now(), fresh=False)
 
 
-def apply_held_result(run: Any, step_run: StepRun, held: dict[str, Any]) -> None:
+def apply_held_result(unit: UnitOfWork, step_run: StepRun, held: dict[str, Any]) -> None:
     """Record a background result: effects, outputs, completion (the caller advances)."""
+    run = unit.run
     if "error" in held:
-        fail(run, step_run.stage_run, held["error"], step_run=step_run)
+        fail(unit, step_run.stage_run, held["error"], step_run=step_run)
         return
     try:
-        apply_record_updates(run, held.get("record_updates") or {})
+        apply_record_updates(unit, held.get("record_updates") or {})
     except Exception as error:  # a bad field or value: the step fails, the run stays sane
         fail(
-            run,
+            unit,
             step_run.stage_run,
             f"Updating the record failed: {_describe(error)}",
             step_run=step_run,
@@ -213,38 +209,29 @@ def apply_held_result(run: Any, step_run: StepRun, held: dict[str, Any]) -> None
         return
     if held.get("variables"):
         run.variables = {**run.variables, **held["variables"]}
-        run.save(update_fields=["variables", "updated_at"])
     for email in held.get("emails") or []:
         send_after_commit(email["to"], email["subject"], email["body"], run=run)
-    complete_step(run, step_run, outputs=held.get("outputs") or {}, message="The action finished.")
+    complete_step(unit, step_run, outputs=held.get("outputs") or {}, message="The action finished.")
 
 
-def _hold(run: Any, step_run: StepRun, held: dict[str, Any]) -> None:
+def _hold(unit: UnitOfWork, step_run: StepRun, held: dict[str, Any]) -> None:
     step_run.held_result = held
     step_run.lease_until = None
-    step_run.save()
-    record_event(run, "step.hold", step_run=step_run, message="Result held until the run resumes.")
+    record_event(
+        unit.run, "step.hold", step_run=step_run, message="Result held until the run resumes."
+    )
 
 
 @contextmanager
-def locked_claim(step_run_id: int, token: str) -> Iterator[tuple[Run, StepRun] | None]:
+def locked_claim(step_run_id: int, token: str) -> Iterator[tuple[UnitOfWork, StepRun] | None]:
     """The run locked and the step re-read, if the attempt `token` still holds the
     step; None when it was discontinued, canceled or re-dispatched meanwhile."""
-    run_id = StepRun.objects.filter(pk=step_run_id).values_list("run_id", flat=True).first()
-    if run_id is None:
-        yield None
-        return
-    with locked_run(run_id) as run:
-        step_run = (
-            StepRun.objects.select_related("stage_run")
-            .filter(pk=step_run_id, dispatch_token=token, status=StepRunStatus.IN_PROGRESS)
-            .first()
-        )
-        if step_run is None:
+    with locked_step_unit(step_run_id) as unit:
+        step_run = attempt_step_run(unit, step_run_id, token) if unit is not None else None
+        if unit is None or step_run is None:
             yield None
             return
-        step_run.run = step_run.stage_run.run = run
-        yield run, step_run
+        yield unit, step_run
 
 
 def _as_result(value: Any) -> ActionResult:

@@ -7,7 +7,7 @@ completed read as None) and `run` (status, started_at, …).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,21 +51,28 @@ class RunContext:
 
 
 def run_context(
-    run: Run, definition: VersionDef, *, changed_fields: Collection[str] | None = None
+    run: Run,
+    definition: VersionDef,
+    *,
+    step_runs: Iterable[StepRun] | None = None,
+    changed_fields: Collection[str] | None = None,
 ) -> RunContext:
-    """Build the namespaces of `run` (two queries: its step runs, the record)."""
+    """Build the namespaces of `run` from its `step_runs`, oldest first, with their
+    `completed_by` (read if not given: one query), and its record (once per run)."""
     steps: dict[str, dict[str, Any]] = {}
     for step in definition.step_by_key.values():
         steps[step.key] = dict.fromkeys([*step.output_types(), *STEP_META])
+    if step_runs is None:
+        step_runs = (
+            StepRun.objects.filter(run=run)
+            .select_related("completed_by")
+            .order_by("pk")
+            .only("step_id", "status", "outputs", "finished_at", "completed_by")
+        )
     # Each step reads as its latest visit: after a loop back, a step of the stage
     # being redone reads as None again until it completes anew.
     latest: dict[int, StepRun] = {}
-    for step_run in (
-        StepRun.objects.filter(run=run)
-        .select_related("completed_by")
-        .order_by("pk")
-        .only("step_id", "status", "outputs", "finished_at", "completed_by")
-    ):
+    for step_run in step_runs:
         latest[step_run.step_id] = step_run
     for step_run in latest.values():
         if step_run.status != StepRunStatus.COMPLETED:

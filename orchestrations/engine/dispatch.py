@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from .. import outbox
 from ..models import OutboxKind, OutboxMessage, StepRun
+from ..status import StepRunStatus
+from .unit import UnitOfWork
 
 # The queue background attempts are sent to; the sweeper and the outbox relay have
 # their own (settings.CELERY_TASK_DEFAULT_QUEUE), so they never wait behind actions.
@@ -40,13 +42,28 @@ def schedule_attempt(step_run: StepRun, *, at: datetime, fresh: bool = True) -> 
     step_run.claimed_at = step_run.heartbeat_at = step_run.lease_until = None
     step_run.worker = ""
     priority = PRIORITY_NEW if fresh else PRIORITY_AGAIN
+    # A step run started in this transaction has its id once the unit of work inserts
+    # it, before the outbox writes its rows: the outbox puts it in the payload then.
     outbox.enqueue(
         OutboxKind.STEP_ATTEMPT,
-        {"step_run": step_run.pk, "token": str(token), "priority": priority},
+        {"token": str(token), "priority": priority},
         run_id=step_run.run_id,
-        step_run_id=step_run.pk,
+        step_run=step_run,
         available_at=at,
     )
+
+
+def attempt_step_run(unit: UnitOfWork, step_run_id: int, token: str) -> StepRun | None:
+    """The step run of a message for attempt `token`, if that is its current attempt and
+    the step still runs; None when it was discontinued, canceled or sent again since."""
+    step_run = unit.step_run(step_run_id)
+    if step_run is None or step_run.status != StepRunStatus.IN_PROGRESS:
+        return None
+    try:
+        current = step_run.dispatch_token == uuid.UUID(str(token))
+    except ValueError:
+        return None
+    return step_run if current else None
 
 
 def park(step_run: StepRun) -> None:

@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils import timezone
-
 from ..fields import typed_values
 from ..models import WorkItem
 from . import arguments
 from .abilities import require
-from .definition import version_definition
-from .locking import locked_run
-
-DRAFT_FIELDS = ["draft_data", "updated_at"]
+from .locking import locked_unit
 
 
 def work_item_save_draft(item: WorkItem, *, by: Any, data: Mapping[str, Any]) -> WorkItem:
@@ -28,16 +23,10 @@ def work_item_save_draft(item: WorkItem, *, by: Any, data: Mapping[str, Any]) ->
     item = arguments.instance(item, WorkItem, argument="item")
     by = arguments.person(by, argument="by", to="save a draft of this item")
     data = arguments.values(data, what="draft's values")
-    with locked_run(item.run_id) as run:
-        fresh = WorkItem.objects.select_related(
-            "step_run", "claimed_by", "completed_by", "assignee_user", "assignee_group",
-            "on_behalf_of",
-        ).get(pk=item.pk)  # fmt: skip
-        fresh.run = run
+    with locked_unit(item.run_id) as unit:
+        fresh = unit.work_item(item.pk)
         require(by, fresh, "save_draft")
-        step = version_definition(run.version).step_by_id[fresh.step_run.step_id]
+        step = unit.definition.step_by_id[fresh.step_run.step_id]
         fresh.draft_data = typed_values(step.fields, data)
-        fresh.updated_at = timezone.now()
-        fresh.save(update_fields=DRAFT_FIELDS)
     item.draft_data = fresh.draft_data
     return item

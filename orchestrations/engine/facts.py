@@ -19,19 +19,21 @@ from .definition import version_definition
 REASSIGN_PERMISSION = "orchestrations.reassign_workitem"
 
 
-def item_facts(user: Any, item: WorkItem) -> ItemFacts:
+def item_facts(user: Any, item: WorkItem, *, in_queue: bool | None = None) -> ItemFacts:
     item = arguments.instance(item, WorkItem, argument="item")
     person = arguments.is_person(user, argument="user")
-    return ItemFacts(user if person else None, item)
+    return ItemFacts(user if person else None, item, in_queue=in_queue)
 
 
 class ItemFacts:
     """What the rules ask about one person and one item, each looked up at most once
-    and only when a rule asks."""
+    and only when a rule asks (`in_queue`: known already, read with the item)."""
 
-    def __init__(self, user: Any, item: WorkItem):
+    def __init__(self, user: Any, item: WorkItem, *, in_queue: bool | None = None):
         self.user, self.item = user, item
         self.person = user is not None
+        if in_queue is not None and self.person:
+            self.__dict__["in_queue"] = in_queue and bool(item.assignee_group_id)
 
     @cached_property
     def is_assignee_or_holder(self) -> bool:

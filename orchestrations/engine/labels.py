@@ -37,14 +37,8 @@ def run_label(run: Run, definition: VersionDef) -> str:
     return " ".join(text.split())[:LABEL_MAX_LENGTH]
 
 
-def relabel(run: Run, definition: VersionDef, record: models.Model | None) -> list[str]:
-    """Set the run's record label and label from `record` as it is now; the names of
-    the fields that changed (to save)."""
-    changed = []
-    if run.record_label != (label := record_label(record)):
-        run.record_label = label
-        changed.append("record_label")
-    if run.label != (label := run_label(run, definition)):
-        run.label = label
-        changed.append("label")
-    return changed
+def relabel(run: Run, definition: VersionDef, record: models.Model | None) -> None:
+    """Set the run's record label and label from `record` as it is now (the run's unit
+    of work writes them if they changed)."""
+    run.record_label = record_label(record)
+    run.label = run_label(run, definition)

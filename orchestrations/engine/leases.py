@@ -35,8 +35,9 @@ from django.utils import timezone
 from ..events import record_event
 from ..models import Run, StepRun
 from ..status import RunStatus, StepRunStatus
-from .dispatch import park
-from .locking import locked_run
+from .context import RunContext
+from .dispatch import attempt_step_run, park
+from .locking import locked_step_unit
 
 # Celery's own limits, after the engine's time limit: its soft limit (a signal) interrupts
 # a body blocked in a system call, its hard limit ends a prefork worker process that
@@ -75,30 +76,28 @@ def worker_name() -> str:
 class Claim:
     run: Run
     step_run: StepRun
+    context: RunContext  # what the action's inputs read, as of the claim
 
 
 def attempt_claim(step_run_id: int, token: str) -> Claim | str:
     """Take the attempt `token` of a step: a `Claim`, or why not ("stale": another
     message holds it or it no longer runs; "suspended": parked until the run resumes).
 
-    Under the run's lock, with the step's row locked too (heartbeats renew leases
-    without the run's lock), so the sweeper's takeover and a late first delivery are
-    applied one after the other and only one of them can claim.
+    Under the run's lock, so the sweeper's takeover and a late first delivery are
+    applied one after the other and only one of them can claim. The step's row needs
+    no lock of its own: heartbeats, which renew without the run's lock, touch only a
+    step whose lease is held, and a claim takes only one whose lease is not.
     """
-    run_id = StepRun.objects.filter(pk=step_run_id).values_list("run_id", flat=True).first()
-    if run_id is None:
-        return "stale"
-    with locked_run(run_id) as run:
-        step_run = StepRun.objects.select_for_update().filter(pk=step_run_id).first()
+    with locked_step_unit(step_run_id) as unit:
+        step_run = attempt_step_run(unit, step_run_id, token) if unit is not None else None
         if (
-            step_run is None
-            or str(step_run.dispatch_token) != token
-            or step_run.status != StepRunStatus.IN_PROGRESS
+            unit is None
+            or step_run is None
             or step_run.held_result is not None
             or step_run.lease_until is not None
         ):
             return "stale"
-        step_run.run = run
+        run = unit.run
         if run.status == RunStatus.SUSPENDED:
             park_attempt(run, step_run)
             return "suspended"
@@ -108,15 +107,14 @@ def attempt_claim(step_run_id: int, token: str) -> Claim | str:
         step_run.claimed_at = step_run.heartbeat_at = now
         step_run.lease_until = now + lease_length()
         step_run.worker = worker_name()
-        step_run.save(update_fields=["claimed_at", "heartbeat_at", "lease_until", "worker"])
-    return Claim(run, step_run)
+        context = unit.context()
+    return Claim(run, step_run, context)
 
 
 def park_attempt(run: Run, step_run: StepRun) -> None:
     """An attempt arrived while its run is suspended: it does not start, and is sent
     again when the run resumes (`background.redispatch_parked`)."""
     park(step_run)
-    step_run.save()
     record_event(
         run,
         "step.park",

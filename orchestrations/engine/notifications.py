@@ -24,11 +24,11 @@ from .. import outbox, visibility
 from ..conditions import ConditionError, template_references
 from ..membership import is_outside_participant
 from ..models import OutboxKind, OutboxMessage, Run, WorkItem
+from .assignees import Directory
 from .context import RunContext
 from .definition import StepDef, version_definition
 
 logger = logging.getLogger(__name__)
-User = get_user_model()
 
 
 def work_item_url(item: WorkItem) -> str:
@@ -50,23 +50,28 @@ def absolute_url(names: list[str], *args: Any) -> str:
     return settings.SITE_URL
 
 
-def recipients_of(item: WorkItem) -> dict[int, str]:
+def recipients_of(item: WorkItem, people: Directory | None = None) -> dict[int, str]:
     """The people told about `item`, by id: its assignee, or every active member of its
     team queue; those without an address are left out."""
     if item.assignee_user_id:
         user = item.assignee_user
         return {user.pk: user.email} if user is not None and user.email else {}
-    if item.assignee_group_id:
-        members = User.objects.filter(groups=item.assignee_group_id, is_active=True)
-        return dict(members.exclude(email="").values_list("pk", "email"))
+    if item.assignee_group is not None:
+        return (people or Directory()).addresses(item.assignee_group)
     return {}
 
 
 def notify_assignment(
-    item: WorkItem, step: StepDef, context: RunContext, *, reason: str = ""
+    item: WorkItem,
+    step: StepDef,
+    context: RunContext,
+    *,
+    reason: str = "",
+    people: Directory | None = None,
 ) -> None:
-    """Tell the assignee (every member of a team queue) that work is waiting."""
-    recipients = recipients_of(item)
+    """Tell the assignee (every member of a team queue) that work is waiting; `people`
+    knows the team's addresses if the transaction read them."""
+    recipients = recipients_of(item, people)
     templates = (step.email_subject, step.email_body)
     for addresses, seen in audiences(item.run, context, templates, recipients):
         subject, body = _assignment_email(item, step, seen, reason)

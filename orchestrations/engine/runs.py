@@ -24,8 +24,9 @@ from .background import apply_held_result, redispatch_parked
 from .context import start_context
 from .definition import VersionDef, version_definition
 from .labels import record_label, run_label
-from .locking import locked_run
-from .progress import advance, current_stage_run, enter_stage, restart_failed_steps, stop_steps
+from .locking import locked_unit
+from .progress import advance, enter_stage, restart_failed_steps, stop_steps
+from .unit import UnitOfWork, unit_of_work
 from .watch import note_record_model
 
 
@@ -87,37 +88,47 @@ def run_start(
     if record is not None:
         note_record_model(type(record))
     with transaction.atomic(), outbox.collecting():
-        try:
-            with transaction.atomic():
-                run.save()
-        except IntegrityError:
-            existing = (
-                Run.objects.open()
-                .filter(
-                    orchestration_id=version.orchestration_id,
-                    record_type=run.record_type,
-                    record_id=run.record_id,
-                )
-                .first()
+        _insert(run, version, record)
+        with unit_of_work(run, new=True) as unit:
+            record_event(
+                run,
+                "run.start",
+                actor=started_by,
+                to_status=RunStatus.IN_PROGRESS,
+                message=f"Started on version {version.number}.",
             )
-            raise DuplicateRunError(
-                f"{record} already has an open run of {version.orchestration.name}"
-                + (f" (#{existing.pk})." if existing else "."),
-                existing,
-            ) from None
-        record_event(
-            run,
-            "run.start",
-            actor=started_by,
-            to_status=RunStatus.IN_PROGRESS,
-            message=f"Started on version {version.number}.",
-        )
-        if label := run_label(run, definition):
-            run.label = label
-            run.save(update_fields=["label"])
-        enter_stage(run, definition.stages[0], definition)
-        advance(run)
+            if label := run_label(run, definition):
+                run.label = label
+            enter_stage(unit, definition.stages[0])
+            advance(unit)
     return run
+
+
+def _insert(run: Run, version: Version, record: models.Model | None) -> None:
+    """Insert the new run. One about a record may collide with an open run of the same
+    record (the partial unique constraint, which two racing starts meet too): it goes
+    in a savepoint, so that the collision can be reported with the run it met."""
+    if not (run.exclusive and run.record_id):
+        run.save(force_insert=True)
+        return
+    try:
+        with transaction.atomic():
+            run.save(force_insert=True)
+    except IntegrityError:
+        existing = (
+            Run.objects.open()
+            .filter(
+                orchestration_id=version.orchestration_id,
+                record_type=run.record_type,
+                record_id=run.record_id,
+            )
+            .first()
+        )
+        raise DuplicateRunError(
+            f"{record} already has an open run of {version.orchestration.name}"
+            + (f" (#{existing.pk})." if existing else "."),
+            existing,
+        ) from None
 
 
 def _clean_variables(
@@ -167,7 +178,7 @@ def _startable_version(target: Orchestration | Version) -> Version:
     elif not isinstance(target, Orchestration):
         raise arguments.wrong_type("orchestration", "an Orchestration or a Version", target)
     else:
-        found = target.versions.filter(status=VersionStatus.ACTIVE).first()
+        found = target.versions.filter(status=VersionStatus.ACTIVE).order_by("pk").first()
         if found is None:
             raise HandoffError(f"{target} has no active version; activate a draft first.")
         version = found
@@ -184,12 +195,14 @@ def _startable_version(target: Orchestration | Version) -> Version:
 def run_cancel(run: Run, *, by: Any = None, reason: str = "") -> Run:
     """Cancel an open run: its stage, unfinished steps and open work items too."""
     run, by, reason = _steering(run, by=by, reason=reason, to="cancel a run")
-    with locked_run(run.pk) as run:
+    with locked_unit(run.pk) as unit:
+        run = unit.run
         _refuse_unless(run, "cancel", "canceled")
         message = reason or "Canceled."
-        stage_run = current_stage_run(run)
+        stage_run = unit.current_stage_run()
         if stage_run is not None:
             stop_steps(
+                unit,
                 stage_run,
                 how="cancel",
                 message=message,
@@ -200,9 +213,7 @@ def run_cancel(run: Run, *, by: Any = None, reason: str = "") -> Run:
                 ],
             )
             stage_run.cancel(by=by, message=message)
-            stage_run.save()
         run.cancel(by=by, message=message)
-        run.save()
     return run
 
 
@@ -210,14 +221,13 @@ def run_suspend(run: Run, *, by: Any = None, reason: str = "") -> Run:
     """Pause a run: nothing new starts, not even an attempt already queued for a worker
     (it is sent again on resume); bodies already running hold their results."""
     run, by, reason = _steering(run, by=by, reason=reason, to="suspend a run")
-    with locked_run(run.pk) as run:
+    with locked_unit(run.pk) as unit:
+        run = unit.run
         _refuse_unless(run, "suspend", "suspended")
-        stage_run = current_stage_run(run)
+        stage_run = unit.current_stage_run()
         if stage_run is not None and stage_run.status == StageRunStatus.IN_PROGRESS:
             stage_run.suspend(by=by, message=reason)
-            stage_run.save()
         run.suspend(by=by, message=reason or "Suspended.")
-        run.save()
     return run
 
 
@@ -225,23 +235,22 @@ def run_resume(run: Run, *, by: Any = None, reason: str = "") -> Run:
     """Resume a suspended run (applying held results), or an errored one (restarting
     its failed steps; an interactive step gets a new work item)."""
     run, by, reason = _steering(run, by=by, reason=reason, to="resume a run")
-    with locked_run(run.pk) as run:
+    with locked_unit(run.pk) as unit:
+        run = unit.run
         if run.status == RunStatus.ERROR:
-            _recover(run, by=by, reason=reason)
+            _recover(unit, by=by, reason=reason)
             return run
         _refuse_unless(run, "resume", "resumed")
         run.resume(by=by, message=reason or "Resumed.")
-        run.save()
-        stage_run = current_stage_run(run)
+        stage_run = unit.current_stage_run()
         if stage_run is not None and stage_run.status == StageRunStatus.SUSPENDED:
             stage_run.resume(by=by)
-            stage_run.save()
-        for step_run in StepRun.objects.select_related("stage_run").filter(
-            run=run, held_result__isnull=False, status=StepRunStatus.IN_PROGRESS
-        ):
-            apply_held_result(run, step_run, step_run.held_result or {})
-        redispatch_parked(run)
-        advance(run, by=by)
+        for step_run in unit.step_runs():
+            held = step_run.held_result
+            if held is not None and step_run.status == StepRunStatus.IN_PROGRESS:
+                apply_held_result(unit, step_run, held)
+        redispatch_parked(unit)
+        advance(unit, by=by)
     return run
 
 
@@ -250,16 +259,19 @@ def step_retry(step_run: StepRun, *, by: Any = None, reason: str = "") -> Run:
     step_run = arguments.instance(step_run, StepRun, argument="step_run")
     by = arguments.optional_person(by, argument="by", to="retry a step")
     reason = arguments.text(reason, argument="reason")
-    with locked_run(step_run.run_id) as run:
-        step_run = StepRun.objects.get(pk=step_run.pk)
-        if step_run.status != StepRunStatus.ERROR:
+    with locked_unit(step_run.run_id) as unit:
+        run = unit.run
+        fresh = unit.step_run(step_run.pk)
+        if fresh is None:
+            raise StepRun.DoesNotExist(f"Step run {step_run.pk} does not exist.")
+        if fresh.status != StepRunStatus.ERROR:
             raise TransitionRefused(
-                f"'{step_run}' is {status_phrase(step_run.status)}, not failed; "
+                f"'{fresh}' is {status_phrase(fresh.status)}, not failed; "
                 "there is nothing to retry."
             )
         if run.status != RunStatus.ERROR:
             raise TransitionRefused(f"{run} is {status_phrase(run.status)}.")
-        _recover(run, by=by, reason=reason)
+        _recover(unit, by=by, reason=reason)
     return run
 
 
@@ -270,15 +282,13 @@ def _steering(run: Any, *, by: Any, reason: Any, to: str) -> tuple[Run, Any, str
     return run, by, arguments.text(reason, argument="reason")
 
 
-def _recover(run: Run, *, by: Any, reason: str) -> None:
-    run.recover(by=by, message=reason or "Resumed after an error.")
-    run.save()
-    stage_run = current_stage_run(run)
+def _recover(unit: UnitOfWork, *, by: Any, reason: str) -> None:
+    unit.run.recover(by=by, message=reason or "Resumed after an error.")
+    stage_run = unit.current_stage_run()
     if stage_run is not None and stage_run.status == StageRunStatus.ERROR:
         stage_run.recover(by=by)
-        stage_run.save()
-        restart_failed_steps(run, stage_run, by=by)
-    advance(run, by=by)
+        restart_failed_steps(unit, stage_run, by=by)
+    advance(unit, by=by)
 
 
 def _refuse_unless(run: Run, transition: str, done: str) -> None:

@@ -26,7 +26,8 @@ from ..status import RunStatus, StepRunStatus
 from . import dispatch
 from .background import fail_attempt
 from .leases import time_limit
-from .locking import locked_run
+from .locking import locked_unit
+from .unit import UnitOfWork
 
 # A body that kills its worker every time (a crash in C, memory) is not run forever.
 MAX_TAKEOVERS = 3
@@ -55,23 +56,25 @@ def take_over_lapsed_leases() -> int:
     lapsed = StepRun.objects.filter(status=StepRunStatus.IN_PROGRESS, lease_until__lt=now)
     done = 0
     for step_run_id, run_id in lapsed.values_list("pk", "run_id"):
-        with locked_run(run_id) as run:
+        with locked_unit(run_id) as unit:
             # The step's row too: a heartbeat renews without the run's lock.
-            step_run = (
+            locked = (
                 lapsed.select_for_update(of=("self",))
                 .select_related("stage_run")
                 .filter(pk=step_run_id)
+                .order_by("pk")
                 .first()
             )
-            if step_run is None:
+            if locked is None:
                 continue  # renewed or finished meanwhile
-            step_run.run = step_run.stage_run.run = run
-            _take_over(run, step_run, now)
+            step_run = unit.track(locked)
+            step_run.stage_run = unit.track(locked.stage_run)
+            _take_over(unit, step_run, now)
             done += 1
     return done
 
 
-def _take_over(run: Any, step_run: StepRun, now: Any) -> None:
+def _take_over(unit: UnitOfWork, step_run: StepRun, now: Any) -> None:
     worker = step_run.worker or "its worker"
     heartbeat = step_run.heartbeat_at or step_run.claimed_at
     last = (
@@ -80,12 +83,12 @@ def _take_over(run: Any, step_run: StepRun, now: Any) -> None:
     if step_run.claimed_at and now - step_run.claimed_at > time_limit():
         seconds = int(time_limit().total_seconds())
         fail_attempt(
-            run, step_run, f"Timed out: {worker} stopped answering ({last}) after {seconds} s."
+            unit, step_run, f"Timed out: {worker} stopped answering ({last}) after {seconds} s."
         )
         return
     if step_run.takeovers + 1 >= MAX_TAKEOVERS:
         fail_attempt(
-            run,
+            unit,
             step_run,
             f"The worker running it stopped {MAX_TAKEOVERS} times ({worker}, {last}).",
         )
@@ -93,9 +96,8 @@ def _take_over(run: Any, step_run: StepRun, now: Any) -> None:
     number = step_run.attempt
     step_run.takeovers += 1
     dispatch.schedule_attempt(step_run, at=now, fresh=False)
-    step_run.save()
     record_event(
-        run,
+        unit.run,
         "step.takeover",
         step_run=step_run,
         message=f"The worker running attempt {number} ({worker}) stopped answering "
@@ -127,11 +129,12 @@ def redispatch_missing() -> int:
         candidates += list(overdue.values_list("pk", "run_id"))
     sent = 0
     for step_run_id, run_id in candidates:
-        with locked_run(run_id):
-            step_run = waiting.select_for_update(of=("self",)).filter(pk=step_run_id).first()
-            if step_run is None:
+        with locked_unit(run_id) as unit:
+            rows = waiting.select_for_update(of=("self",)).filter(pk=step_run_id)
+            locked = rows.order_by("pk").first()
+            if locked is None:
                 continue
+            step_run = unit.track(locked)
             dispatch.schedule_attempt(step_run, at=now, fresh=step_run.attempt == 0)
-            step_run.save()
             sent += 1
     return sent

@@ -16,9 +16,8 @@ from ..models import Run, Version
 from ..models.choices import TriggerOn, TriggerType
 from ..status import RunStatus, VersionStatus
 from . import arguments
-from .definition import version_definition
 from .labels import relabel
-from .locking import locked_run
+from .locking import locked_unit
 from .progress import advance
 from .runs import DuplicateRunError, run_start
 from .watch import forget_watched_models, has_trigger, is_watched
@@ -56,13 +55,12 @@ def record_saved(
         .exclude(pk__in=[r.pk for r in started])
         .values_list("pk", flat=True)
     ):
-        with locked_run(run_id) as run:
+        with locked_unit(run_id) as unit:
+            run = unit.run
             run.__dict__["_record_cache"] = {"record": record}
-            changed = relabel(run, version_definition(run.version), record)
-            if changed:
-                run.save(update_fields=[*changed, "updated_at"])
+            relabel(run, unit.definition, record)
             if run.status == RunStatus.IN_PROGRESS:
-                advance(run, changed_fields=changed_fields or ())
+                advance(unit, changed_fields=changed_fields or ())
     return started
 
 

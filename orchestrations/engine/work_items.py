@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 
 from ..exceptions import AlreadyClaimedError
 from ..fields import clean_values
-from ..models import Run, WorkItem
+from ..models import WorkItem
 from ..naming import person_name
 from ..status import WorkItemStatus
 from . import arguments
@@ -21,12 +21,10 @@ from .abilities import (
     require_open,
     require_to_submit,
 )
-from .context import run_context
-from .definition import version_definition
 from .delegation import route
 from .facts import REASSIGN_PERMISSION
 from .handover import reassign_refusal
-from .locking import locked_run
+from .locking import locked_unit
 from .notifications import notify_assignment
 from .progress import advance
 
@@ -42,28 +40,19 @@ __all__ = [
     "work_item_release",
 ]
 
-# What each transition changes. Saving only these keeps a draft written meanwhile
-# (drafts take the run's lock too, but a whole-row save would still be one stale
-# read away from writing an old draft back).
-CLAIM_FIELDS = ["status", "claimed_by", "claimed_at", "updated_at"]
-COMPLETE_FIELDS = ["status", "completed_by", "completed_at", "on_behalf_of", "data",
-                   "draft_data", "updated_at"]  # fmt: skip
-REASSIGN_FIELDS = ["status", "assignee_user", "assignee_group", "assigned_at", "claimed_by",
-                   "claimed_at", "on_behalf_of", "updated_at"]  # fmt: skip
-
 
 def work_item_claim(item: WorkItem, *, by: Any) -> WorkItem:
     """Take a team-queue item: it leaves the queue and is `by`'s to complete. Claiming
     an item one holds already does nothing."""
     item = arguments.instance(item, WorkItem, argument="item")
     by = arguments.person(by, argument="by", to="claim this item")
-    with locked_run(item.run_id) as run:
-        item = _reread(item, run)
+    with locked_unit(item.run_id) as unit:
+        # Whether `by` is in the item's team comes with the item: the rule asks it.
+        item = unit.work_item(item.pk, queue_of=by)
         if item.status == WorkItemStatus.CLAIMED and item.claimed_by_id == by.pk:
             return item
-        require(by, item, "claim")
+        require(by, item, "claim", in_queue=unit.in_queue(item, by))
         item.claim(by=by, message=f"Claimed by {person_name(by)}.")
-        item.save(update_fields=CLAIM_FIELDS)
     return item
 
 
@@ -72,11 +61,10 @@ def work_item_release(item: WorkItem, *, by: Any, reason: str = "") -> WorkItem:
     item = arguments.instance(item, WorkItem, argument="item")
     by = arguments.person(by, argument="by", to="release this item")
     reason = arguments.text(reason, argument="reason")
-    with locked_run(item.run_id) as run:
-        item = _reread(item, run)
+    with locked_unit(item.run_id) as unit:
+        item = unit.work_item(item.pk)
         require(by, item, "release")
         item.release(by=by, message=reason or "Released back to the queue.")
-        item.save(update_fields=CLAIM_FIELDS)
     return item
 
 
@@ -103,21 +91,19 @@ def work_item_complete(
     on_behalf_of = arguments.optional_person(
         on_behalf_of, argument="on_behalf_of", to="have work done on their behalf"
     )
-    with locked_run(item.run_id) as run:
-        item = _reread(item, run)
+    with locked_unit(item.run_id) as unit:
+        # The run's open items come with it, in case the stage ends and cancels them.
+        item = unit.work_item(item.pk, with_open=True)
         acting_for = require_to_submit(by, item, on_behalf_of=on_behalf_of)
-        definition = version_definition(run.version)
-        step = definition.step_by_id[item.step_run.step_id]
+        step = unit.definition.step_by_id[item.step_run.step_id]
         cleaned = clean_values(step.fields, data)
         item.complete(
             by=by, data=cleaned, on_behalf_of=acting_for, message=_completed(by, acting_for)
         )
-        item.save(update_fields=COMPLETE_FIELDS)
         step_run = item.step_run
         step_run.outputs = cleaned
         step_run.complete(by=by, on_behalf_of=acting_for, message="Form submitted.")
-        step_run.save()
-        advance(run, by=by)
+        advance(unit, by=by)
     return item
 
 
@@ -140,8 +126,8 @@ def work_item_reassign(
     reason = arguments.text(reason, argument="reason")
     if (to_user is None) == (to_group is None):
         raise ValueError("Reassign to exactly one of a user or a group.")
-    with locked_run(item.run_id) as run:
-        item = _reread(item, run)
+    with locked_unit(item.run_id) as unit:
+        item = unit.work_item(item.pk)
         if by is None:
             require_open(item)
         else:
@@ -160,25 +146,17 @@ def work_item_reassign(
             + (f": {reason}" if reason else "."),
         )
         item.on_behalf_of = routing.on_behalf_of if routing else None
-        item.save(update_fields=REASSIGN_FIELDS)
-        definition = version_definition(run.version)
-        step = definition.step_by_id[item.step_run.step_id]
+        step = unit.definition.step_by_id[item.step_run.step_id]
         to_whom = person_name(item.on_behalf_of) if item.on_behalf_of else "you"
         reason_line = f"Reassigned to {to_whom} by {person_name(by)}" + (
             f": {reason}" if reason else "."
         )
         if routing and routing.routed:
             reason_line = f"{reason_line.rstrip('.')}. {routing.reason()}"
-        notify_assignment(item, step, run_context(run, definition), reason=reason_line)
-    return item
-
-
-def _reread(item: WorkItem, run: Run) -> WorkItem:
-    item = WorkItem.objects.select_related(
-        "step_run", "claimed_by", "completed_by", "assignee_user", "assignee_group",
-        "on_behalf_of", "run",
-    ).get(pk=item.pk)  # fmt: skip
-    item.run = item.step_run.run = run  # the locked run, loaded with what events need
+        context = unit.context()
+        unit.after_rows(  # once the item is written: the email's audience reads it
+            lambda: notify_assignment(item, step, context, reason=reason_line, people=unit.people)
+        )
     return item
 
 

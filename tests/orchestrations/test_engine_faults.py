@@ -146,6 +146,18 @@ def test_a_row_is_sent_by_one_claimant_only(after_commit, broker):
     assert len(broker.messages) == 1
 
 
+def test_a_worker_late_to_take_its_email_renews_the_claim_before_sending(after_commit, broker):
+    orchestration, _ = onboarding()
+    run_start(orchestration, variables={"account": "acme"})  # nothing sent after commit
+    message = OutboxMessage.objects.unsent().get(kind="email")
+    # the task waited in the queue for longer than the claim, and no sweeper took the row
+    OutboxMessage.objects.unsent().update(claimed_until=timezone.now() - timedelta(seconds=1))
+    assert outbox.deliver_claimed([message.pk], str(message.claim)) == 1
+    assert len(mail.outbox) == 1
+    with after_commit():
+        assert outbox.relay_due() == 1  # the attempt only: the email is sent once
+
+
 def test_a_message_the_broker_lost_is_sent_again_only_when_it_is_missing(after_commit, broker):
     orchestration, _ = onboarding()
     with after_commit():
