@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/inbox.py                 # SQLite in a temporary folder
     DATABASE_URL=postgres://postgres@127.0.0.1/handoff_bench .venv/bin/python bench/inbox.py
+    .venv/bin/python bench/inbox.py --keep          # leave the built database behind...
+    .venv/bin/python bench/inbox.py --reuse         # ...and time it again (migrated first)
 
 Builds (with bulk inserts, not through the engine) three processes, 200 people in 10
 teams and 50,000 runs in their second stage: 100,000 open work items (60% in team
@@ -10,11 +12,14 @@ ones and 250,000 timeline events. Then a typical person (40 items of their own, 
 of all 10 teams, so 10 queues of ~6,000 items each) requests each inbox page with
 django.test.Client: two warm-up requests, one counted for queries, then REPEAT timed.
 Pages whose URL name does not exist yet are skipped. Not a test: it prints figures for
-the README. The PostgreSQL database is created and dropped by the script.
+the README. The PostgreSQL database is created and dropped by the script; with --keep it
+stays (SQLite's in a fixed temporary folder), and --reuse times it again without building,
+after applying any new migrations (say, an index being tried).
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import os
 import random
@@ -26,14 +31,24 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+parser.add_argument("--keep", action="store_true", help="leave the built database behind")
+parser.add_argument("--reuse", action="store_true", help="time a database left by --keep")
+ARGS = parser.parse_args()
+KEPT = ARGS.keep or ARGS.reuse
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+if KEPT:
+    kept_dir = Path(tempfile.gettempdir()) / "handoff-bench-inbox"
+    kept_dir.mkdir(exist_ok=True)
+    os.environ.setdefault("HANDOFF_DATA_DIR", str(kept_dir))
 os.environ.setdefault("HANDOFF_DATA_DIR", tempfile.mkdtemp(prefix="handoff-bench-"))
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
 # Page timings without collectstatic (the manifest storage needs it).
 os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
@@ -61,6 +76,7 @@ from orchestrations.models import (  # noqa: E402
     StageRun,
     Step,
     StepRun,
+    Version,
     WorkItem,
 )
 from orchestrations.versions import version_activate  # noqa: E402
@@ -233,6 +249,19 @@ def build(rng: random.Random) -> dict[str, Any]:
     return {"typical": typical, "teams": teams, "versions": versions}
 
 
+def built() -> dict[str, Any]:
+    """What the timings need, from a database left by --keep."""
+    typical = User.objects.get(username="user000")
+    teams = list(Group.objects.filter(name__startswith="Team ").order_by("name"))
+    versions = [
+        version
+        for key in ("customer_onboarding", "loan_review", "vendor_intake")
+        for version in Version.objects.filter(orchestration__key=key, status="active")
+    ]
+    print(f"reused: {WorkItem.objects.open().count():,} open work items")
+    return {"typical": typical, "teams": teams, "versions": versions}
+
+
 def open_item(rng: random.Random, run: Run, step_run: StepRun, assigned: datetime,
               teams: list[Group], members: dict[int, list[User]],
               user_slots: list[User]) -> WorkItem:  # fmt: skip
@@ -316,15 +345,16 @@ def pages(data: dict[str, Any]) -> list[tuple[str, str, str, dict]]:
 
 
 def measure(client: Client, url: str, headers: dict) -> tuple[list[float], int, int]:
+    # secure: the site answers plain HTTP with a redirect unless DEBUG is on.
     for _ in range(2):
-        client.get(url, **headers)
+        client.get(url, secure=True, **headers)
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, **headers)
+        response = client.get(url, secure=True, **headers)
     queries = len(captured)  # now: the next request empties the connection's log
     timings = []
     for _ in range(REPEAT):
         started = time.perf_counter()
-        client.get(url, **headers)
+        client.get(url, secure=True, **headers)
         timings.append((time.perf_counter() - started) * 1000)
     return timings, queries, response.status_code
 
@@ -332,9 +362,9 @@ def measure(client: Client, url: str, headers: dict) -> tuple[list[float], int, 
 def main() -> None:
     call_command("check")
     setup_test_environment()  # the test client's host is allowed; emails stay in memory
-    config = setup_databases(verbosity=0, interactive=False)
+    config = setup_databases(verbosity=0, interactive=False, keepdb=ARGS.reuse)
     try:
-        data = build(random.Random(2026))
+        data = built() if ARGS.reuse else build(random.Random(2026))
         client = Client()
         client.force_login(data["typical"])
         vendor = connection.vendor
@@ -349,7 +379,7 @@ def main() -> None:
             print(f"| {label}{flag} | {statistics.median(timings):.0f} ms | {p95:.0f} ms "
                   f"| {queries} |")  # fmt: skip
     finally:
-        teardown_databases(config, verbosity=0)
+        teardown_databases(config, verbosity=0, keepdb=KEPT)
 
 
 if __name__ == "__main__":
