@@ -23,16 +23,17 @@ from orchestrations.status import OPEN_RUN_STATUSES
 RUN_NUMBER = re.compile(r"^#?\s*(\d{1,9})$")
 
 # What one row of a work-item list shows, loaded with the row.
+ROW_BASICS = ("run__orchestration", "step_run__step", "step_run__stage_run__stage")
 ITEM_ROW_RELATED = (
-    "run__orchestration",
-    "step_run__step",
-    "step_run__stage_run__stage",
+    *ROW_BASICS,
     "assignee_user",
     "assignee_group",
     "claimed_by",
     "completed_by",
     "on_behalf_of",
 )
+# A team queue's row: a team's item, which nobody has completed (fewer joins to plan).
+QUEUE_ROW_RELATED = (*ROW_BASICS, "claimed_by")
 
 # Soonest due first (so overdue items lead), items without a due date last, then
 # the longest waiting.

@@ -5,6 +5,7 @@
 {% due item.due_at %}                   <time …>overdue by 3 hours</time>
 {{ item.assigned_at|when }}             10:42 (today) · Nov 20 · Nov 20, 2025
 {% run_status run %}                    a status badge
+{{ waiting|badge }}                     12 · 999+ (a count capped by inbox/counts.py)
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from orchestrations import membership
 from orchestrations.naming import person_name
 from orchestrations.status import RunStatus
 
+from ..counts import CAP
+
 register = template.Library()
 
 RUN_STATUS_LABELS = {
@@ -36,6 +39,13 @@ RUN_STATUS_LABELS = {
 def person(who: Any) -> str:
     """A user's full name (their username when they have none), a team's name, or ""."""
     return person_name(who, nobody="")
+
+
+@register.filter
+def badge(count: int | None) -> str:
+    """A capped count as the navigation and the team tabs show it: "999+" at the cap."""
+    count = count or 0
+    return f"{CAP - 1}+" if count >= CAP else str(count)
 
 
 @register.filter
