@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery
 
@@ -38,9 +39,15 @@ class CappedCount(Subquery):
 
 def nav_counts(user: Any, *, my_work_count: int | None = None) -> dict[str, int]:
     """The navigation's counts: `user`'s open items (`my_work_count` when the caller
-    has counted them already) and the items waiting in their teams."""
-    mine = capped(access.my_work(user)) if my_work_count is None else min(my_work_count, CAP)
-    return {"my_work": mine, "queues": capped(access.queues_waiting(user))}
+    has counted them already) and the items waiting in their teams, in one query
+    (read beside the user's own row, which is always there)."""
+    waiting = CappedCount(access.queues_waiting(user))
+    me = get_user_model().objects.filter(pk=user.pk)
+    if my_work_count is None:
+        mine, queues = me.values_list(CappedCount(access.my_work(user)), waiting).get()
+    else:
+        mine, queues = min(my_work_count, CAP), me.values_list(waiting, flat=True).get()
+    return {"my_work": mine, "queues": queues}
 
 
 def queue_tabs(user: Any) -> list[tuple[Group, int]]:

@@ -1,7 +1,9 @@
 """One page of an inbox list: its ids first, then only those rows.
 
 The ids of a page come from the list's index in the list's order (cheap even deep
-into 100,000 rows); then the 25 rows are read with what they show. The total is
+into 100,000 rows); then the 25 rows are read by id with what they show (without
+the list's conditions again: a join of seven tables costs PostgreSQL more to plan
+than to run, and twice the conditions more still). The total is
 counted up to `COUNTED` rows, or up to one row past the page asked for when that is
 further: beyond it the list says "10,000+", and Next still leads on, page by page.
 """
@@ -36,9 +38,10 @@ class CappedPaginator(Paginator):
         return self.count >= self.cap
 
 
-def paginate(request: HttpRequest, rows: QuerySet) -> Page:
+def paginate(request: HttpRequest, rows: QuerySet, *, shown: QuerySet | None = None) -> Page:
     """The page of `rows` that the query string's `page` asks for (the last one when
-    it asks past the end, the first when it makes no sense)."""
+    it asks past the end, the first when it makes no sense), its rows read from
+    `shown` (by default `rows` itself)."""
     number = request.GET.get("page")
     try:
         wanted = min(max(1, int(number or 1)), LAST_PAGE)
@@ -46,12 +49,12 @@ def paginate(request: HttpRequest, rows: QuerySet) -> Page:
         wanted = 1
     ids = rows.values_list("pk", flat=True)
     page = CappedPaginator(ids, PER_PAGE, wanted=wanted).get_page(wanted)
-    page.object_list = in_order(rows, list(page.object_list))
+    page.object_list = in_order(rows if shown is None else shown, list(page.object_list))
     return page
 
 
 def in_order(rows: QuerySet, ids: list[int]) -> list:
-    """The rows of `rows` with these ids, in the ids' order (less any row that left
-    `rows` since the ids were read, say an item claimed in between)."""
+    """The rows of `rows` with these ids, in the ids' order (less any that is gone
+    since the ids were read)."""
     loaded = rows.order_by().in_bulk(ids) if ids else {}
     return [loaded[pk] for pk in ids if pk in loaded]

@@ -49,10 +49,10 @@ def my_work(request: HtmxRequest) -> HttpResponse:
     user = request.user
     items = access.my_work(user)
     filters = WorkItemFilters(request.GET, items=items)
-    rows = filters.apply(items).select_related(*ITEM_ROW_RELATED).order_by(*DUE_ORDER)
+    rows = filters.apply(items).order_by(*DUE_ORDER)
     # Lazy: only the full page reads them, never the polled fragment.
     today_delegations = Delegation.objects.active_on(access.today())
-    page = paginate(request, rows)
+    page = paginate(request, rows, shown=WorkItem.objects.select_related(*ITEM_ROW_RELATED))
     context: dict[str, Any] = {
         "nav": "my-work",
         "filters": filters,
@@ -95,13 +95,14 @@ def queue_page(
     if group is not None:
         waiting = access.team_queue(user, group)
         filters = WorkItemFilters(request.GET, items=waiting)
-        rows = filters.apply(waiting).select_related(*QUEUE_ROW_RELATED).order_by(*DUE_ORDER)
+        rows = filters.apply(waiting).order_by(*DUE_ORDER)
         held = filters.apply(access.team_held(user, group))
         latest = held.order_by("-claimed_at", "-pk").values_list("pk", flat=True)[:HELD_SHOWN]
+        shown = WorkItem.objects.select_related(*QUEUE_ROW_RELATED)
         context |= {
             "filters": filters,
-            "page": paginate(request, rows),
-            "held": in_order(held.select_related(*QUEUE_ROW_RELATED), list(latest)),
+            "page": paginate(request, rows, shown=shown),
+            "held": in_order(shown, list(latest)),
             "held_count": capped(held),
         }
     return render_list(request, "inbox/queues.html", "inbox/partials/_queue_table.html", context)
@@ -115,8 +116,9 @@ def completed(request: HtmxRequest) -> HttpResponse:
         Q(completed_by=user) | Q(on_behalf_of=user), status=WorkItemStatus.COMPLETED
     )
     filters = CompletedFilters(request.GET)
-    rows = filters.apply(items).select_related(*ITEM_ROW_RELATED).order_by("-completed_at", "-pk")
-    context = {"nav": "completed", "filters": filters, "page": paginate(request, rows)}
+    rows = filters.apply(items).order_by("-completed_at", "-pk")
+    shown = WorkItem.objects.select_related(*ITEM_ROW_RELATED)
+    context = {"nav": "completed", "filters": filters, "page": paginate(request, rows, shown=shown)}
     return render_list(
         request, "inbox/completed.html", "inbox/partials/_completed_table.html", context
     )
