@@ -22,8 +22,9 @@ from orchestrations.status import OPEN_RUN_STATUSES
 # "#12" or "12": a run number. Nine digits at most, so it always fits the database.
 RUN_NUMBER = re.compile(r"^#?\s*(\d{1,9})$")
 
-# What one row of a work-item list shows, loaded with the row.
-ROW_BASICS = ("run__orchestration", "step_run__step", "step_run__stage_run__stage")
+# What one row of a work-item list shows, loaded with the row: its run and process,
+# its step and that step's stage (the stage run's, without joining the stage run).
+ROW_BASICS = ("run__orchestration", "step_run__step__stage")
 ITEM_ROW_RELATED = (
     *ROW_BASICS,
     "assignee_user",
@@ -32,7 +33,8 @@ ITEM_ROW_RELATED = (
     "completed_by",
     "on_behalf_of",
 )
-# A team queue's row: a team's item, which nobody has completed (fewer joins to plan).
+# Fewer joins where a list needs fewer people: each costs time to plan and to load.
+MY_WORK_ROW_RELATED = (*ROW_BASICS, "assignee_user", "assignee_group", "on_behalf_of")
 QUEUE_ROW_RELATED = (*ROW_BASICS, "claimed_by")
 
 # Soonest due first (so overdue items lead), items without a due date last, then

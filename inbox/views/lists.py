@@ -32,6 +32,7 @@ from ..counts import capped, nav_counts, queue_tabs
 from ..filters import (
     DUE_ORDER,
     ITEM_ROW_RELATED,
+    MY_WORK_ROW_RELATED,
     QUEUE_ROW_RELATED,
     CompletedFilters,
     RequestFilters,
@@ -52,7 +53,7 @@ def my_work(request: HtmxRequest) -> HttpResponse:
     rows = filters.apply(items).order_by(*DUE_ORDER)
     # Lazy: only the full page reads them, never the polled fragment.
     today_delegations = Delegation.objects.active_on(access.today())
-    page = paginate(request, rows, shown=WorkItem.objects.select_related(*ITEM_ROW_RELATED))
+    page = paginate(request, rows, shown=WorkItem.objects.select_related(*MY_WORK_ROW_RELATED))
     context: dict[str, Any] = {
         "nav": "my-work",
         "filters": filters,
