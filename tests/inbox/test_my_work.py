@@ -290,7 +290,7 @@ def test_my_work_costs_the_same_queries_for_5_items_as_for_60(
     )
     client.get(MY_WORK, **headers)  # warm the session and content-type caches
 
-    with django_assert_max_num_queries(14) as small:
+    with django_assert_max_num_queries(13) as small:
         small_page = client.get(MY_WORK, **headers)
     assert len(listed(small_page)) == 5
 

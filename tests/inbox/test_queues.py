@@ -243,7 +243,7 @@ def test_a_queue_costs_the_same_queries_for_5_items_as_for_60(
     url = queue_url(people.success)
     client.get(url, **headers)
 
-    with django_assert_max_num_queries(16) as small:
+    with django_assert_max_num_queries(15) as small:
         small_page = client.get(url, **headers)
     assert len(listed(small_page)) == 5
 
