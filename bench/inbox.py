@@ -8,9 +8,11 @@
 Builds (with bulk inserts, not through the engine) three processes, 200 people in 10
 teams and 50,000 runs in their second stage: 100,000 open work items (60% in team
 queues, some claimed; the rest assigned to people; 15% overdue), 20,000 completed
-ones and 250,000 timeline events. Then a typical person (40 items of their own, member
+ones and 170,000 timeline events. Then a typical person (40 items of their own, member
 of all 10 teams, so 10 queues of ~6,000 items each) requests each inbox page with
-django.test.Client: two warm-up requests, one counted for queries, then REPEAT timed.
+django.test.Client: two warm-up requests, one counted for queries, then REPEAT timed
+(wall clock: median and p95; and CPU per request of this process plus, on PostgreSQL,
+its server process: whether the time went in computing or in waiting for a core).
 Pages whose URL name does not exist yet are skipped. Not a test: it prints figures for
 the README. The PostgreSQL database is created and dropped by the script; with --keep it
 stays (SQLite's in a fixed temporary folder), and --reuse times it again without building,
@@ -326,7 +328,8 @@ def pages(data: dict[str, Any]) -> list[tuple[str, str, str, dict]]:
         (f"My work, search '{company}'", "inbox:my-work", [], f"?q={company}", {}),
         ("Team queues (first team)", "inbox:queues", [], "", {}),
         (f"Team queue, page 1 ({queue_size:,} waiting)", "inbox:queue", [teams[4].pk], "", {}),
-        (f"Team queue, page {deep}", "inbox:queue", [teams[4].pk], f"?page={deep}", {}),
+        (f"Team queue, page {deep} of {-(-queue_size // 25)}", "inbox:queue", [teams[4].pk],
+         f"?page={deep}", {}),
         (f"Team queue, search '{company}'", "inbox:queue", [teams[4].pk], f"?q={company}", {}),
         ("Completed", "inbox:completed", [], "", {}),
         ("My requests", "inbox:my-requests", [], "", {}),
@@ -344,7 +347,8 @@ def pages(data: dict[str, Any]) -> list[tuple[str, str, str, dict]]:
     return found
 
 
-def measure(client: Client, url: str, headers: dict) -> tuple[list[float], int, int]:
+def measure(client: Client, url: str, headers: dict) -> tuple[list[float], float, int, int]:
+    """Wall-clock ms of each timed request, CPU ms per request, queries, status."""
     # secure: the site answers plain HTTP with a redirect unless DEBUG is on.
     for _ in range(2):
         client.get(url, secure=True, **headers)
@@ -352,11 +356,27 @@ def measure(client: Client, url: str, headers: dict) -> tuple[list[float], int, 
         response = client.get(url, secure=True, **headers)
     queries = len(captured)  # now: the next request empties the connection's log
     timings = []
+    cpu_before = cpu_seconds()
     for _ in range(REPEAT):
         started = time.perf_counter()
         client.get(url, secure=True, **headers)
         timings.append((time.perf_counter() - started) * 1000)
-    return timings, queries, response.status_code
+    cpu = (cpu_seconds() - cpu_before) * 1000 / REPEAT
+    return timings, cpu, queries, response.status_code
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process, plus on PostgreSQL that of the server process that
+    serves its connection (on the same machine)."""
+    used = time.process_time()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        # /proc/<pid>/stat: utime and stime are fields 14 and 15, counted after "(comm)".
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        used += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
 
 
 def main() -> None:
@@ -370,14 +390,14 @@ def main() -> None:
         vendor = connection.vendor
         name = settings.DATABASES["default"].get("HOST") or "file"
         print(f"\ndatabase: {vendor} ({name}); {REPEAT} requests per page after 2 warm-ups\n")
-        print("| page | median | p95 | queries |")
-        print("| --- | ---: | ---: | ---: |")
+        print("| page | median | p95 | CPU | queries |")
+        print("| --- | ---: | ---: | ---: | ---: |")
         for label, _, url, headers in pages(data):
-            timings, queries, status = measure(client, url, headers)
+            timings, cpu, queries, status = measure(client, url, headers)
             p95 = statistics.quantiles(timings, n=20, method="inclusive")[-1]
             flag = "" if status == 200 else f" (HTTP {status})"
             print(f"| {label}{flag} | {statistics.median(timings):.0f} ms | {p95:.0f} ms "
-                  f"| {queries} |")  # fmt: skip
+                  f"| {cpu:.0f} ms | {queries} |")  # fmt: skip
     finally:
         teardown_databases(config, verbosity=0, keepdb=KEPT)
 
