@@ -40,6 +40,7 @@ QUEUE_ROW_RELATED = (*ROW_BASICS, "claimed_by")
 # Soonest due first (so overdue items lead), items without a due date last, then
 # the longest waiting.
 DUE_ORDER = (F("due_at").asc(nulls_last=True), "assigned_at", "pk")
+PROCESSES_AMONG = 1000
 
 
 def end_of_week() -> dt.datetime:
@@ -104,10 +105,15 @@ class WorkItemFilters(SearchForm):
 
     def __init__(self, data: Any, *, items: models.QuerySet) -> None:
         super().__init__(data)
-        # Only the processes that occur in the list; read when the select is drawn.
-        self.fields["orchestration"].queryset = Orchestration.objects.filter(  # type: ignore[attr-defined]
-            pk__in=items.values("run__orchestration")
-        )
+        # The processes that occur in the list (read when the select is drawn): among its
+        # first PROCESSES_AMONG items, so that a queue of 100,000 is not read for them,
+        # and always the one chosen.
+        nearest = items.order_by(*DUE_ORDER).values("run__orchestration")[:PROCESSES_AMONG]
+        offered = Q(pk__in=nearest)
+        chosen = str(self.data.get("orchestration", ""))
+        if chosen.isdigit() and len(chosen) < 10:
+            offered |= Q(pk=int(chosen))
+        self.fields["orchestration"].queryset = Orchestration.objects.filter(offered)  # type: ignore[attr-defined]
 
     def apply(self, items: models.QuerySet) -> models.QuerySet:
         values = self.values

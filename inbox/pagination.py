@@ -5,7 +5,7 @@ into 100,000 rows); then the 25 rows are read by id with what they show (without
 the list's conditions again: a join of seven tables costs PostgreSQL more to plan
 than to run, and twice the conditions more still). The total is
 counted up to `COUNTED` rows, or up to one row past the page asked for when that is
-further: beyond it the list says "10,000+", and Next still leads on, page by page.
+further: beyond it the list says "of 10000+", and Next still leads on, page by page.
 """
 
 from __future__ import annotations
