@@ -2,19 +2,26 @@
 
     .venv/bin/python bench/inbox.py                 # SQLite in a temporary folder
     DATABASE_URL=postgres://postgres@127.0.0.1/handoff_bench .venv/bin/python bench/inbox.py
+    .venv/bin/python bench/inbox.py --keep          # leave the built database behind...
+    .venv/bin/python bench/inbox.py --reuse         # ...and time it again (migrated first)
 
 Builds (with bulk inserts, not through the engine) three processes, 200 people in 10
 teams and 50,000 runs in their second stage: 100,000 open work items (60% in team
 queues, some claimed; the rest assigned to people; 15% overdue), 20,000 completed
-ones and 250,000 timeline events. Then a typical person (40 items of their own, member
+ones and 170,000 timeline events. Then a typical person (40 items of their own, member
 of all 10 teams, so 10 queues of ~6,000 items each) requests each inbox page with
-django.test.Client: two warm-up requests, one counted for queries, then REPEAT timed.
+django.test.Client: two warm-up requests, one counted for queries, then REPEAT timed
+(wall clock: median and p95; and CPU per request of this process plus, on PostgreSQL,
+its server process: whether the time went in computing or in waiting for a core).
 Pages whose URL name does not exist yet are skipped. Not a test: it prints figures for
-the README. The PostgreSQL database is created and dropped by the script.
+the README. The PostgreSQL database is created and dropped by the script; with --keep it
+stays (SQLite's in a fixed temporary folder), and --reuse times it again without building,
+after applying any new migrations (say, an index being tried).
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import os
 import random
@@ -26,14 +33,24 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+parser.add_argument("--keep", action="store_true", help="leave the built database behind")
+parser.add_argument("--reuse", action="store_true", help="time a database left by --keep")
+ARGS = parser.parse_args()
+KEPT = ARGS.keep or ARGS.reuse
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+if KEPT:
+    kept_dir = Path(tempfile.gettempdir()) / "handoff-bench-inbox"
+    kept_dir.mkdir(exist_ok=True)
+    os.environ.setdefault("HANDOFF_DATA_DIR", str(kept_dir))
 os.environ.setdefault("HANDOFF_DATA_DIR", tempfile.mkdtemp(prefix="handoff-bench-"))
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
 # Page timings without collectstatic (the manifest storage needs it).
 os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
@@ -61,6 +78,7 @@ from orchestrations.models import (  # noqa: E402
     StageRun,
     Step,
     StepRun,
+    Version,
     WorkItem,
 )
 from orchestrations.versions import version_activate  # noqa: E402
@@ -233,6 +251,19 @@ def build(rng: random.Random) -> dict[str, Any]:
     return {"typical": typical, "teams": teams, "versions": versions}
 
 
+def built() -> dict[str, Any]:
+    """What the timings need, from a database left by --keep."""
+    typical = User.objects.get(username="user000")
+    teams = list(Group.objects.filter(name__startswith="Team ").order_by("name"))
+    versions = [
+        version
+        for key in ("customer_onboarding", "loan_review", "vendor_intake")
+        for version in Version.objects.filter(orchestration__key=key, status="active")
+    ]
+    print(f"reused: {WorkItem.objects.open().count():,} open work items")
+    return {"typical": typical, "teams": teams, "versions": versions}
+
+
 def open_item(rng: random.Random, run: Run, step_run: StepRun, assigned: datetime,
               teams: list[Group], members: dict[int, list[User]],
               user_slots: list[User]) -> WorkItem:  # fmt: skip
@@ -297,7 +328,8 @@ def pages(data: dict[str, Any]) -> list[tuple[str, str, str, dict]]:
         (f"My work, search '{company}'", "inbox:my-work", [], f"?q={company}", {}),
         ("Team queues (first team)", "inbox:queues", [], "", {}),
         (f"Team queue, page 1 ({queue_size:,} waiting)", "inbox:queue", [teams[4].pk], "", {}),
-        (f"Team queue, page {deep}", "inbox:queue", [teams[4].pk], f"?page={deep}", {}),
+        (f"Team queue, page {deep} of {-(-queue_size // 25)}", "inbox:queue", [teams[4].pk],
+         f"?page={deep}", {}),
         (f"Team queue, search '{company}'", "inbox:queue", [teams[4].pk], f"?q={company}", {}),
         ("Completed", "inbox:completed", [], "", {}),
         ("My requests", "inbox:my-requests", [], "", {}),
@@ -315,41 +347,59 @@ def pages(data: dict[str, Any]) -> list[tuple[str, str, str, dict]]:
     return found
 
 
-def measure(client: Client, url: str, headers: dict) -> tuple[list[float], int, int]:
+def measure(client: Client, url: str, headers: dict) -> tuple[list[float], float, int, int]:
+    """Wall-clock ms of each timed request, CPU ms per request, queries, status."""
+    # secure: the site answers plain HTTP with a redirect unless DEBUG is on.
     for _ in range(2):
-        client.get(url, **headers)
+        client.get(url, secure=True, **headers)
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, **headers)
+        response = client.get(url, secure=True, **headers)
     queries = len(captured)  # now: the next request empties the connection's log
     timings = []
+    cpu_before = cpu_seconds()
     for _ in range(REPEAT):
         started = time.perf_counter()
-        client.get(url, **headers)
+        client.get(url, secure=True, **headers)
         timings.append((time.perf_counter() - started) * 1000)
-    return timings, queries, response.status_code
+    cpu = (cpu_seconds() - cpu_before) * 1000 / REPEAT
+    return timings, cpu, queries, response.status_code
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process, plus on PostgreSQL that of the server process that
+    serves its connection (on the same machine)."""
+    used = time.process_time()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        # /proc/<pid>/stat: utime and stime are fields 14 and 15, counted after "(comm)".
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        used += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
 
 
 def main() -> None:
     call_command("check")
     setup_test_environment()  # the test client's host is allowed; emails stay in memory
-    config = setup_databases(verbosity=0, interactive=False)
+    config = setup_databases(verbosity=0, interactive=False, keepdb=ARGS.reuse)
     try:
-        data = build(random.Random(2026))
+        data = built() if ARGS.reuse else build(random.Random(2026))
         client = Client()
         client.force_login(data["typical"])
         vendor = connection.vendor
         name = settings.DATABASES["default"].get("HOST") or "file"
         print(f"\ndatabase: {vendor} ({name}); {REPEAT} requests per page after 2 warm-ups\n")
-        print("| page | median | p95 | queries |")
-        print("| --- | ---: | ---: | ---: |")
+        print("| page | median | p95 | CPU | queries |")
+        print("| --- | ---: | ---: | ---: | ---: |")
         for label, _, url, headers in pages(data):
-            timings, queries, status = measure(client, url, headers)
+            timings, cpu, queries, status = measure(client, url, headers)
             p95 = statistics.quantiles(timings, n=20, method="inclusive")[-1]
             flag = "" if status == 200 else f" (HTTP {status})"
             print(f"| {label}{flag} | {statistics.median(timings):.0f} ms | {p95:.0f} ms "
-                  f"| {queries} |")  # fmt: skip
+                  f"| {cpu:.0f} ms | {queries} |")  # fmt: skip
     finally:
-        teardown_databases(config, verbosity=0)
+        teardown_databases(config, verbosity=0, keepdb=KEPT)
 
 
 if __name__ == "__main__":

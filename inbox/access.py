@@ -66,18 +66,16 @@ def my_work(user: Any) -> models.QuerySet[WorkItem]:
     )
 
 
-def nav_counts(user: Any, *, my_work_count: int | None = None) -> dict[str, int]:
-    """The navigation's counts: `user`'s open items (`my_work_count` when the caller
-    has counted them already) and the items waiting in their teams."""
-    return {
-        "my_work": my_work(user).count() if my_work_count is None else my_work_count,
-        "queues": queues_waiting(user).count(),
-    }
-
-
 def team_queue(user: Any, group: Any) -> models.QuerySet[WorkItem]:
     """Open, unclaimed items waiting in `group`, if `user` belongs to it."""
     return queues_waiting(user).filter(assignee_group=group)
+
+
+def team_held(user: Any, group: Any) -> models.QuerySet[WorkItem]:
+    """Items of `group` that somebody has claimed, if `user` belongs to it."""
+    return WorkItem.objects.filter(
+        status=WorkItemStatus.CLAIMED, assignee_group__in=user.groups.all()
+    ).filter(assignee_group=group)
 
 
 def work_item_for(user: Any, pk: int, queryset: Any = None) -> WorkItem:

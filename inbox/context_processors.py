@@ -12,8 +12,8 @@ def inbox_counts(request: HttpRequest) -> dict[str, Any]:
         return {}
 
     def compute() -> dict[str, int]:
-        from . import access
+        from .counts import nav_counts
 
-        return access.nav_counts(user)
+        return nav_counts(user)
 
     return {"inbox_counts": SimpleLazyObject(compute)}

@@ -13,8 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group, User
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,16 +28,19 @@ from orchestrations.models.choices import StepKind
 from orchestrations.status import StageRunStatus, StepRunStatus, WorkItemStatus
 
 from .. import access, people
+from ..counts import capped, nav_counts, queue_tabs
 from ..filters import (
     DUE_ORDER,
     ITEM_ROW_RELATED,
+    MY_WORK_ROW_RELATED,
+    QUEUE_ROW_RELATED,
     CompletedFilters,
     RequestFilters,
     WorkItemFilters,
 )
 from ..htmx import HtmxRequest, work_changed
+from ..pagination import in_order, paginate
 
-PER_PAGE = 25
 HELD_SHOWN = 10  # "Being worked on" in a team queue: the latest claims
 LAST_QUEUE = "inbox:last-queue"  # session key: the team queue /queues/ opens
 
@@ -48,10 +50,10 @@ def my_work(request: HtmxRequest) -> HttpResponse:
     user = request.user
     items = access.my_work(user)
     filters = WorkItemFilters(request.GET, items=items)
-    rows = filters.apply(items).select_related(*ITEM_ROW_RELATED).order_by(*DUE_ORDER)
+    rows = filters.apply(items).order_by(*DUE_ORDER)
     # Lazy: only the full page reads them, never the polled fragment.
     today_delegations = Delegation.objects.active_on(access.today())
-    page = paginate(request, rows)
+    page = paginate(request, rows, shown=WorkItem.objects.select_related(*MY_WORK_ROW_RELATED))
     context: dict[str, Any] = {
         "nav": "my-work",
         "filters": filters,
@@ -61,45 +63,48 @@ def my_work(request: HtmxRequest) -> HttpResponse:
     }
     if not filters.active:  # the nav's My work count is this list's length: count once
         context["inbox_counts"] = SimpleLazyObject(
-            lambda: access.nav_counts(user, my_work_count=page.paginator.count)
+            lambda: nav_counts(user, my_work_count=page.paginator.count)
         )
     return render_list(request, "inbox/my_work.html", "inbox/partials/_work_table.html", context)
 
 
 @login_required
 def queues(request: HtmxRequest) -> HttpResponse:
-    groups = list(request.user.groups.order_by("name"))
+    tabs = queue_tabs(request.user)
+    groups = [group for group, _ in tabs]
     last = request.session.get(LAST_QUEUE)
     group = next((g for g in groups if g.pk == last), groups[0] if groups else None)
-    return queue_page(request, group, groups)
+    return queue_page(request, group, tabs)
 
 
 @login_required
 def queue(request: HtmxRequest, group_id: int) -> HttpResponse:
-    groups = list(request.user.groups.order_by("name"))
-    group = next((g for g in groups if g.pk == group_id), None)
+    tabs = queue_tabs(request.user)
+    group = next((g for g, _ in tabs if g.pk == group_id), None)
     if group is None:
         raise Http404("No such team queue.")
     if request.session.get(LAST_QUEUE) != group.pk:
         request.session[LAST_QUEUE] = group.pk
-    return queue_page(request, group, groups)
+    return queue_page(request, group, tabs)
 
 
-def queue_page(request: HtmxRequest, group: Group | None, groups: list[Group]) -> HttpResponse:
+def queue_page(
+    request: HtmxRequest, group: Group | None, tabs: list[tuple[Group, int]]
+) -> HttpResponse:
     user = request.user
-    context: dict[str, Any] = {"nav": "queues", "group": group, "tabs": queue_tabs(user, groups)}
+    context: dict[str, Any] = {"nav": "queues", "group": group, "tabs": tabs}
     if group is not None:
         waiting = access.team_queue(user, group)
         filters = WorkItemFilters(request.GET, items=waiting)
-        rows = filters.apply(waiting).select_related(*ITEM_ROW_RELATED).order_by(*DUE_ORDER)
-        held = filters.apply(
-            access.work_items_for(user).filter(status=WorkItemStatus.CLAIMED, assignee_group=group)
-        )
+        rows = filters.apply(waiting).order_by(*DUE_ORDER)
+        held = filters.apply(access.team_held(user, group))
+        latest = held.order_by("-claimed_at", "-pk").values_list("pk", flat=True)[:HELD_SHOWN]
+        shown = WorkItem.objects.select_related(*QUEUE_ROW_RELATED)
         context |= {
             "filters": filters,
-            "page": paginate(request, rows),
-            "held": held.select_related(*ITEM_ROW_RELATED).order_by("-claimed_at")[:HELD_SHOWN],
-            "held_count": held.count(),
+            "page": paginate(request, rows, shown=shown),
+            "held": in_order(shown, list(latest)),
+            "held_count": capped(held),
         }
     return render_list(request, "inbox/queues.html", "inbox/partials/_queue_table.html", context)
 
@@ -112,8 +117,9 @@ def completed(request: HtmxRequest) -> HttpResponse:
         Q(completed_by=user) | Q(on_behalf_of=user), status=WorkItemStatus.COMPLETED
     )
     filters = CompletedFilters(request.GET)
-    rows = filters.apply(items).select_related(*ITEM_ROW_RELATED).order_by("-completed_at", "-pk")
-    context = {"nav": "completed", "filters": filters, "page": paginate(request, rows)}
+    rows = filters.apply(items).order_by("-completed_at", "-pk")
+    shown = WorkItem.objects.select_related(*ITEM_ROW_RELATED)
+    context = {"nav": "completed", "filters": filters, "page": paginate(request, rows, shown=shown)}
     return render_list(
         request, "inbox/completed.html", "inbox/partials/_completed_table.html", context
     )
@@ -184,7 +190,7 @@ WHERE_IS_IT_NOW_BY_TEAM = (
 @require_GET
 def counts(request: HtmxRequest) -> HttpResponse:
     """The two nav counts as out-of-band swaps (the nav polls this)."""
-    return render(request, "inbox/partials/_counts.html", access.nav_counts(request.user))
+    return render(request, "inbox/partials/_counts.html", nav_counts(request.user))
 
 
 @login_required
@@ -221,14 +227,13 @@ def answer_action(
     next_url = safe_next(request)
     if request.htmx:
         item = WorkItem.objects.select_related(*ITEM_ROW_RELATED).get(pk=pk)
-        groups = list(request.user.groups.order_by("name"))
         context = {
             "item": item,
             "answered": True,
             "notice": done,
             "error": error,
             "next_url": next_url,
-            "tabs": queue_tabs(request.user, groups),
+            "tabs": queue_tabs(request.user),
         }
         return work_changed(render(request, "inbox/partials/_list_row_answer.html", context))
     if error:
@@ -246,27 +251,6 @@ def render_list(
     # Rows post back here after a claim or release; the fragment polls this URL.
     context["next_url"] = request.get_full_path()
     return render(request, template, context)
-
-
-def paginate(request: HtmxRequest, rows: QuerySet) -> Page:
-    """One page of `rows`: the page's ids first (cheap even deep into 100,000 rows),
-    then only those rows with their related data."""
-    page = Paginator(rows.values_list("pk", flat=True), PER_PAGE).get_page(request.GET.get("page"))
-    ids = list(page.object_list)
-    loaded = rows.order_by().in_bulk(ids) if ids else {}
-    page.object_list = [loaded[pk] for pk in ids]
-    return page
-
-
-def queue_tabs(user: User, groups: list[Group]) -> list[tuple[Group, int]]:
-    """Each of the user's teams with the number of items waiting in it."""
-    waiting = dict(
-        access.queues_waiting(user)
-        .order_by()
-        .values_list("assignee_group")
-        .annotate(waiting=Count("pk"))
-    )
-    return [(group, waiting.get(group.pk, 0)) for group in groups]
 
 
 def safe_next(request: HtmxRequest) -> str:

@@ -47,6 +47,14 @@ class WorkItem(FSMModelMixin, models.Model):
             models.Index(fields=["assignee_user", "status"], name="workitem_user_status_idx"),
             models.Index(fields=["assignee_group", "status"], name="workitem_group_status_idx"),
             models.Index(fields=["claimed_by", "status"], name="workitem_claimed_status_idx"),
+            # A team queue in the inbox's order (due first, then waiting longest; see
+            # inbox/filters.py DUE_ORDER): a page deep in it and its capped counts read
+            # this index alone.
+            models.Index(
+                fields=["assignee_group", "due_at", "assigned_at", "id"],
+                condition=models.Q(status=WorkItemStatus.OPEN),
+                name="workitem_queue_order_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ Success queue), Setup (configuration → Implementation), Go-Live (sign-off → 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -113,6 +114,12 @@ def run(onboarding, account: Account, people: SimpleNamespace) -> Run:
 def item_of(run: Run, step_key: str) -> WorkItem:
     """The latest work item of a step in `run`."""
     return WorkItem.objects.filter(run=run, step_run__step__key=step_key).latest("pk")
+
+
+def pages_shown(body: str) -> str:
+    """The pagination's "1-25 of 80" (with a plain hyphen), or "" without pages."""
+    found = re.search(r'<li class="list-muted">([^<]*)</li>', body)
+    return found[1].replace("\N{EN DASH}", "-") if found else ""
 
 
 def listed(response) -> list[int]:

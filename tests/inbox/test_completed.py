@@ -137,7 +137,7 @@ def test_completed_costs_the_same_queries_for_5_items_as_for_60(
     client.force_login(people.ava)
     client.get(COMPLETED)
 
-    with django_assert_max_num_queries(12) as small:
+    with django_assert_max_num_queries(10) as small:
         small_page = client.get(COMPLETED)
     assert len(listed(small_page)) == 5
 

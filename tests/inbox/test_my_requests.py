@@ -203,7 +203,7 @@ def test_my_requests_costs_the_same_queries_for_5_runs_as_for_60(
     client.get(MY_REQUESTS)
 
     # 15: the names shown depend on whether Ava is a member (one query).
-    with django_assert_max_num_queries(15) as small:
+    with django_assert_max_num_queries(13) as small:
         small_page = client.get(MY_REQUESTS)
     assert len(listed(small_page)) == 5
 

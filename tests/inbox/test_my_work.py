@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from inbox import filters
 from inbox.filters import end_of_week
 from inbox.templatetags.inbox_tags import due_phrase
 from orchestrations.engine import work_item_claim, work_item_complete
@@ -176,6 +177,26 @@ def test_filtering_by_process_keeps_only_its_items(client, run, expenses, people
     assert "Clear filters" in body
 
 
+def test_the_process_select_offers_those_of_the_first_items_and_the_one_chosen(
+    client, run, expenses, people, monkeypatch
+):
+    from orchestrations.engine import run_start
+
+    monkeypatch.setattr(filters, "PROCESSES_AMONG", 1)  # 1,000 in earnest
+    claim_run = run_start(expenses, started_by=people.ava)
+    approve = WorkItem.objects.get(run=claim_run)
+    approve_due_last = timezone.now() + timedelta(days=400)
+    WorkItem.objects.filter(pk=approve.pk).update(due_at=approve_due_last)
+    signed_in(client, people.ava)
+
+    offered = client.get(MY_WORK).context["filters"].fields["orchestration"].queryset
+    assert [process.name for process in offered] == ["Customer onboarding"]
+
+    chosen = client.get(MY_WORK, {"orchestration": expenses.orchestration.pk})
+    assert listed(chosen) == [approve.pk]
+    assert "Expense claim" in chosen.content.decode()
+
+
 def test_an_unknown_process_in_the_query_string_is_ignored(client, run, people):
     response = signed_in(client, people.ava).get(MY_WORK, {"orchestration": "999999"})
 
@@ -290,7 +311,7 @@ def test_my_work_costs_the_same_queries_for_5_items_as_for_60(
     )
     client.get(MY_WORK, **headers)  # warm the session and content-type caches
 
-    with django_assert_max_num_queries(14) as small:
+    with django_assert_max_num_queries(13) as small:
         small_page = client.get(MY_WORK, **headers)
     assert len(listed(small_page)) == 5
 

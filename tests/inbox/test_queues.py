@@ -9,9 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from inbox import pagination
 from orchestrations.engine import work_item_claim, work_item_complete
 from orchestrations.models import WorkItem
-from tests.inbox.conftest import HTMX, KICKOFF, item_of, listed
+from tests.inbox.conftest import HTMX, KICKOFF, item_of, listed, pages_shown
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,60 @@ def test_each_team_has_a_tab_with_its_waiting_count(client, packet, people):
     body = response.content.decode()
     assert f'href="{queue_url(people.implementation)}"' in body
     assert f'href="{queue_url(people.success)}" aria-current="page"' in body
+
+
+def test_a_tab_counts_up_to_999_then_says_999_plus(client, packet, people):
+    people.carla.groups.add(people.implementation)
+    more_packets(packet, 999)  # 1,000 waiting
+    more_packets(packet, 5, assignee_group=people.implementation)
+    client.force_login(people.carla)
+
+    response = client.get(queue_url(people.implementation))
+
+    assert [(team.name, waiting) for team, waiting in response.context["tabs"]] == [
+        ("Customer Success", 1000),
+        ("Implementation", 5),
+    ]
+    body = response.content.decode()
+    assert f'id="queue-count-{people.success.pk}" class="count">' in body
+    assert (
+        '<span class="visually-hidden">(</span>999+<span class="visually-hidden"> waiting)' in body
+    )
+    assert '<span class="visually-hidden">(</span>5<span class="visually-hidden"> waiting)' in body
+
+
+def test_a_long_queue_is_counted_up_to_a_cap_and_pages_on_past_it(
+    client, packet, people, monkeypatch
+):
+    monkeypatch.setattr(pagination, "COUNTED", 50)  # 10,000 in earnest
+    more_packets(packet, 79)  # 80 waiting
+    client.force_login(people.carla)
+    url = queue_url(people.success)
+
+    first = client.get(url).content.decode()
+    assert pages_shown(first) == "1-25 of 50+"
+    assert 'href="?page=2" rel="next"' in first
+    # Deeper than the cap, the count reaches one row past the page: Next still leads on.
+    third = client.get(url, {"page": "3"}).content.decode()
+    assert pages_shown(third) == "51-75 of 76+"
+    assert 'href="?page=4" rel="next"' in third
+    fourth = client.get(url, {"page": "4"})
+    assert len(listed(fourth)) == 5
+    assert pages_shown(fourth.content.decode()) == "76-80 of 80"
+    assert 'rel="next"' not in fourth.content.decode()
+
+
+@pytest.mark.parametrize(("asked", "shown"), [("9", 4), ("999999999999", 4), ("x", 1), ("-2", 1)])
+def test_a_page_past_the_end_shows_the_last_and_nonsense_the_first(
+    client, packet, people, asked, shown
+):
+    more_packets(packet, 79)  # 80 waiting: 4 pages
+    client.force_login(people.carla)
+
+    response = client.get(queue_url(people.success), {"page": asked})
+
+    assert response.status_code == 200
+    assert response.context["page"].number == shown
 
 
 def test_queues_opens_the_first_team_then_the_last_one_visited(client, packet, people):
@@ -188,7 +243,7 @@ def test_a_queue_costs_the_same_queries_for_5_items_as_for_60(
     url = queue_url(people.success)
     client.get(url, **headers)
 
-    with django_assert_max_num_queries(17) as small:
+    with django_assert_max_num_queries(15) as small:
         small_page = client.get(url, **headers)
     assert len(listed(small_page)) == 5
 
