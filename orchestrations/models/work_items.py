@@ -55,6 +55,14 @@ class WorkItem(FSMModelMixin, models.Model):
                 condition=models.Q(status=WorkItemStatus.OPEN),
                 name="workitem_queue_order_idx",
             ),
+            # Completed (done by me or on my behalf): almost every item has nobody here,
+            # and SQLite's statistics then judge the column's own index useless for it
+            # (a full scan of the table); this one holds only the items that have one.
+            models.Index(
+                fields=["on_behalf_of"],
+                condition=models.Q(on_behalf_of__isnull=False),
+                name="workitem_on_behalf_idx",
+            ),
         ]
 
     def __str__(self) -> str:
